@@ -1,0 +1,24 @@
+import { createDefaultEsmPreset } from 'ts-jest';
+
+const preset = createDefaultEsmPreset({
+  tsconfig: { module: 'NodeNext', moduleResolution: 'NodeNext', isolatedModules: true },
+});
+const common = {
+  ...preset,
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Every integration test starts a real Apache; generous but bounded.
+      testTimeout: 60_000,
+    },
+  ],
+};

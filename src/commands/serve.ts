@@ -1,0 +1,50 @@
+/** start-server and setup-server: flags → server root on disk → (unless setup only) a running Apache. */
+import { getgid, getuid } from 'node:process';
+
+import { systemAccounts } from '../accounts.js';
+import { discover } from '../discovery.js';
+import { err, out } from '../log.js';
+import { parseOptions } from '../options/parse.js';
+import { render } from '../render.js';
+import { resolve } from '../resolve.js';
+import { formatSummary, summaryLines } from '../summary.js';
+import { VERSION } from '../version.js';
+import { writeServerRoot } from '../write.js';
+
+export async function serve(
+  raw: Record<string, unknown>,
+  setupOnly: boolean,
+  argv: readonly string[],
+): Promise<number> {
+  const opts = parseOptions(raw);
+  const discovery = discover({
+    httpdExecutable: opts.httpdExecutable,
+    modulesDirectory: opts.modulesDirectory,
+    modWsgiModule: opts.modWsgiModule,
+  });
+  const uid = getuid?.() ?? 0;
+  const config = resolve({ ...opts, setupOnly: setupOnly || opts.setupOnly }, discovery, {
+    cwd: process.cwd(),
+    env: process.env,
+    uid,
+    gid: getgid?.() ?? 0,
+    accounts: systemAccounts(),
+    argv: ['express-wsgi', ...argv],
+    version: VERSION,
+  });
+  // Render everything before writing anything, so a value that cannot be quoted fails cleanly.
+  const files = render(config);
+  writeServerRoot(config, files, uid);
+
+  out(formatSummary(summaryLines(config, config.setupOnly)));
+  for (const warning of config.warnings) {
+    err(`express-wsgi: warning: ${warning}`);
+  }
+  if (config.setupOnly) {
+    out(`\nStart it with: ${config.paths.apachectl} start   (add -DFOREGROUND to keep it in the foreground)`);
+    return 0;
+  }
+  // Loaded only here: setup-server never pays for execa.
+  const { launch } = await import('../launch.js');
+  return launch(config);
+}

@@ -1,0 +1,159 @@
+/**
+ * Runs Apache in the foreground as a child and supervises it: forwards the signals Apache acts on,
+ * swallows SIGWINCH (Apache's graceful-stop, sent by every terminal resize), reports readiness
+ * and start-up failure, and exits with Apache's status the way a shell would.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { constants } from 'node:os';
+
+import { execa } from 'execa';
+
+import { err, out } from './log.js';
+import type { ServerConfig } from './resolve.js';
+
+/** Signals passed on to Apache: INT/TERM stop it, HUP restarts, USR1 restarts gracefully. */
+export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
+/** Signals the launcher absorbs. A no-op listener, unlike SIG_IGN, is not inherited by Apache. */
+export const SWALLOWED = ['SIGWINCH'] as const;
+
+/** The shell's convention: the child's code, or 128 + N when it died of signal N. */
+export function exitStatus(exitCode: number | undefined, signal: string | undefined): number {
+  if (typeof exitCode === 'number') {
+    return exitCode;
+  }
+  const number = signal ? constants.signals[signal as keyof typeof constants.signals] : undefined;
+  return number ? 128 + number : 1;
+}
+
+/** Resolves true once something accepts connections on host:port, false when stopped first. */
+function waitForPort(host: string, port: number, until: () => boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const attempt = () => {
+      if (until()) {
+        resolve(false);
+        return;
+      }
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        setTimeout(attempt, 25);
+      });
+    };
+    attempt();
+  });
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What Apache wrote to a log file since `offset`: the lines that explain a failed start. */
+export function tailSince(path: string, offset: number, maxLines = 20): string[] {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const size = statSync(path).size;
+      const length = Math.min(size - offset, 64 * 1024);
+      if (length <= 0) {
+        return [];
+      }
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      return buffer.toString('utf8').split('\n').filter(Boolean).slice(-maxLines);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return [];
+  }
+}
+
+function probeAddress(listen: string): { host: string; port: number } {
+  const m = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(listen);
+  const host = m?.[1] && m[1] !== '0.0.0.0' && m[1] !== '::' ? m[1] : '127.0.0.1';
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(m?.[2]) };
+}
+
+export async function launch(config: ServerConfig): Promise<number> {
+  const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
+  const logOffset = errorLog ? sizeOf(errorLog) : 0;
+
+  const child = execa(config.paths.apachectl, ['start', '-DFOREGROUND'], {
+    // Its own session and process group: a terminal's Ctrl-C and resize reach only the launcher.
+    detached: true,
+    stdio: 'inherit',
+    reject: false,
+    // We forward signals ourselves; execa's SIGKILL escalation would cut a graceful stop short.
+    forceKillAfterDelay: false,
+    cleanup: false,
+  });
+
+  let exited = false;
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (!exited && child.pid) {
+      process.kill(child.pid, signal);
+    }
+  };
+  const listeners = new Map<NodeJS.Signals, () => void>();
+  for (const signal of FORWARDED) {
+    listeners.set(signal, forward(signal));
+  }
+  for (const signal of SWALLOWED) {
+    listeners.set(signal, () => {});
+  }
+  for (const [signal, listener] of listeners) {
+    process.on(signal, listener);
+  }
+  // If the launcher dies of an uncaught error, Apache must not run on unsupervised.
+  const stopOnExit = () => {
+    if (!exited && child.pid) {
+      try {
+        process.kill(child.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.on('exit', stopOnExit);
+
+  const { host, port } = probeAddress(config.listen);
+  const deadline = Date.now() + config.readyTimeout * 1000;
+  let timedOut = false;
+  void waitForPort(host, port, () => exited || (timedOut = Date.now() > deadline)).then((ready) => {
+    if (ready) {
+      out(`Ready: Apache is answering on ${config.url} (pid ${child.pid}). Press Ctrl-C to stop.`);
+    } else if (timedOut && !exited) {
+      err(
+        `express-wsgi: Apache did not answer on ${host}:${port} within ${config.readyTimeout} s; still waiting on it.`,
+      );
+    }
+  });
+
+  const result = await child;
+  exited = true;
+  for (const [signal, listener] of listeners) {
+    process.off(signal, listener);
+  }
+  process.off('exit', stopOnExit);
+
+  const status = exitStatus(result.exitCode, result.signal);
+  if (status !== 0 && errorLog) {
+    const lines = tailSince(errorLog, logOffset);
+    if (lines.length) {
+      err(`express-wsgi: Apache exited with status ${status}. The error log (${errorLog}) says:`);
+      err(lines.map((l) => `  ${l}`).join('\n'));
+    } else {
+      err(`express-wsgi: Apache exited with status ${status}; see ${errorLog}.`);
+    }
+  }
+  return status;
+}

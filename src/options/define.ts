@@ -1,0 +1,78 @@
+/**
+ * The building blocks of the option schema: one declaration per option, from which the CLI
+ * parser, the typed `Options` object, validation, `--help` and docs/options.md all derive.
+ */
+
+export type Kind = 'string' | 'int' | 'float' | 'flag' | 'list' | 'pairs';
+
+export const GROUPS = [
+  'Application',
+  'Server',
+  'Processes and capacity',
+  'Python',
+  'Static files and URLs',
+  'Logging',
+  'Timeouts and limits',
+  'Environment',
+  'Installation',
+] as const;
+export type Group = (typeof GROUPS)[number];
+
+export interface Spec<N extends string = string, K extends Kind = Kind> {
+  /** Long option name without the leading dashes, as mod_wsgi-express spells it. */
+  readonly name: N;
+  readonly kind: K;
+  readonly group: Group;
+  readonly help: string;
+  /** Placeholder shown in help, e.g. PORT or URL-PATH PATH. */
+  readonly metavar?: string;
+  readonly default?: string | number | boolean;
+  /** Shown in help when the default is computed at run time. */
+  readonly defaultText?: string;
+  readonly aliases?: readonly string[];
+  readonly choices?: readonly string[];
+  /** Inclusive numeric range for int and float options. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Extra check on a parsed scalar (or each list item); returns what is valid, or undefined when fine. */
+  readonly check?: (value: string) => string | undefined;
+}
+
+/** Turns `log-to-terminal` into `logToTerminal` at the type level and at run time. */
+export type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+export function camel<S extends string>(name: S): Camel<S> {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase()) as Camel<S>;
+}
+
+type ValueOf<S> = S extends { kind: 'flag' }
+  ? boolean
+  : S extends { kind: 'list' }
+    ? string[]
+    : S extends { kind: 'pairs' }
+      ? [string, string][]
+      : S extends { kind: 'int' | 'float' }
+        ? S extends { default: number }
+          ? number
+          : number | undefined
+        : S extends { default: string }
+          ? string
+          : string | undefined;
+
+export type OptionsOf<T extends readonly Spec[]> = {
+  readonly [S in T[number] as Camel<S['name']>]: ValueOf<S>;
+};
+
+// Small constructors keep each declaration on a line or two and fix the literal types.
+type Extra = Omit<Spec, 'name' | 'kind' | 'group' | 'help'>;
+const make =
+  <K extends Kind>(kind: K) =>
+  <N extends string, E extends Extra>(name: N, group: Group, help: string, extra?: E) =>
+    ({ name, kind, group, help, ...(extra ?? ({} as E)) }) as const;
+
+export const str = make('string');
+export const int = make('int');
+export const float = make('float');
+export const flag = make('flag');
+export const list = make('list');
+export const pairs = make('pairs');

@@ -1,0 +1,266 @@
+/**
+ * Every option that start-server and setup-server accept, declared once. Names, argument shapes
+ * and defaults follow mod_wsgi-express 6.0.5 so that its command lines paste in unchanged.
+ */
+import { flag, float, int, list, type OptionsOf, pairs, str } from './define.js';
+
+const LOG_LEVEL = /^(emerg|alert|crit|error|warn|notice|info|debug|trace[1-8])$/;
+const urlPath = (v: string) => (/^\/[A-Za-z0-9._~@/-]*$/.test(v) ? undefined : 'a URL path such as /app');
+const hostName = (v: string) =>
+  /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/.test(v)
+    ? undefined
+    : 'a host name or IP address';
+const logLevel = (v: string) =>
+  v.split(/\s+/).every((w) => LOG_LEVEL.test(w.replace(/^[a-z_0-9]+:/, '')))
+    ? undefined
+    : 'a level (emerg, alert, crit, error, warn, notice, info, debug, trace1-8), optionally with module:level words';
+const identifier = (v: string) =>
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'a Python identifier such as application';
+const accountName = (v: string) =>
+  /^(#\d+|[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?)$/.test(v) ? undefined : 'an account name or #number';
+
+const SECONDS = { metavar: 'SECONDS', min: 0 } as const;
+
+export const SCHEMA = [
+  // Application
+  str('application-type', 'Application', 'How the entry point is loaded.', {
+    metavar: 'TYPE',
+    default: 'script',
+    choices: ['script', 'module', 'paste', 'static'],
+  }),
+  str('entry-point', 'Application', 'The WSGI script file, module name, paste .ini or static directory.', {
+    metavar: 'FILE-PATH|MODULE',
+    defaultText: 'the APP argument, else the built-in welcome app',
+  }),
+  str('callable-object', 'Application', 'Name of the WSGI callable in the entry point (Flask: app).', {
+    metavar: 'NAME',
+    default: 'application',
+    check: identifier,
+  }),
+  str('mount-point', 'Application', 'URL path under which the application is mounted.', {
+    metavar: 'URL-PATH',
+    default: '/',
+    check: (v) => urlPath(v.startsWith('/') ? v : `/${v}`),
+  }),
+
+  // Server
+  str('host', 'Server', 'Interface to listen on.', {
+    metavar: 'IP-ADDRESS',
+    defaultText: 'all interfaces',
+    check: hostName,
+  }),
+  int('port', 'Server', 'Port to listen on.', { metavar: 'NUMBER', default: 8000, min: 1, max: 65535 }),
+  str('server-root', 'Server', 'Directory for the generated configuration, logs and sockets.', {
+    metavar: 'DIRECTORY',
+    defaultText: '$TMPDIR/express-wsgi-HOST:PORT:UID',
+  }),
+  str('user', 'Server', 'Account the Apache children and daemon processes run as when started as root.', {
+    metavar: 'USERNAME',
+    defaultText: 'the current user; www-data (or nobody) when run as root',
+    check: accountName,
+  }),
+  str('group', 'Server', 'Group the Apache children and daemon processes run as when started as root.', {
+    metavar: 'GROUP',
+    defaultText: "the user's primary group",
+    check: accountName,
+  }),
+  list('server-mpm', 'Server', 'Allowed Apache MPMs in order of preference (repeatable).', {
+    metavar: 'NAME',
+    choices: ['event', 'worker', 'prefork'],
+    defaultText: 'event, then worker, then prefork',
+  }),
+  flag('setup-only', 'Server', 'Write the server root and stop; run it later with <server-root>/apachectl.'),
+
+  // Processes and capacity
+  flag('embedded-mode', 'Processes and capacity', 'Run the application inside the Apache worker processes.'),
+  int(
+    'processes',
+    'Processes and capacity',
+    'Number of daemon processes (Apache children in embedded mode).',
+    {
+      metavar: 'NUMBER',
+      min: 1,
+      defaultText: '1',
+    },
+  ),
+  int('threads', 'Processes and capacity', 'Threads per process.', { metavar: 'NUMBER', default: 5, min: 1 }),
+  int('max-clients', 'Processes and capacity', 'Concurrent connections Apache accepts (daemon mode).', {
+    metavar: 'NUMBER',
+    min: 1,
+    defaultText: '10 + max(10, 1.5 x processes x threads)',
+  }),
+  int(
+    'maximum-requests',
+    'Processes and capacity',
+    'Recycle a process after this many requests (0: never).',
+    {
+      metavar: 'NUMBER',
+      default: 0,
+      min: 0,
+    },
+  ),
+
+  // Python
+  str('working-directory', 'Python', 'Working directory of the application; first on its module path.', {
+    metavar: 'DIRECTORY',
+    defaultText: 'the current directory',
+  }),
+  list('python-path', 'Python', 'Extra directory for the module search path (repeatable).', {
+    metavar: 'DIRECTORY',
+  }),
+  str(
+    'python-home',
+    'Python',
+    "A virtual environment made with mod_wsgi's Python, to import packages from.",
+    {
+      metavar: 'DIRECTORY',
+    },
+  ),
+  flag('reload-on-changes', 'Python', 'Restart the application when any Python module it loaded changes.'),
+  flag('disable-reloading', 'Python', 'Do not restart the application when the entry-point file changes.'),
+  str('locale', 'Python', 'Locale of the application processes.', {
+    metavar: 'NAME',
+    defaultText: 'the current locale, or C.UTF-8 in place of C/POSIX',
+    check: (v) => (/^[A-Za-z0-9_.@-]+$/.test(v) ? undefined : 'a locale name such as C.UTF-8'),
+  }),
+
+  // Static files and URLs
+  str('document-root', 'Static files and URLs', 'Directory of static files; files there win over the app.', {
+    metavar: 'DIRECTORY',
+    defaultText: '<server-root>/htdocs',
+  }),
+  str('directory-index', 'Static files and URLs', 'File served for a request to a directory.', {
+    metavar: 'FILE-NAME',
+    check: (v) => (/^[^/]+$/.test(v) ? undefined : 'a file name without a slash, such as index.html'),
+  }),
+  flag('directory-listing', 'Static files and URLs', 'List the files of directories that have no index.'),
+  pairs('url-alias', 'Static files and URLs', 'Serve a file or directory at a URL path (repeatable).', {
+    metavar: 'URL-PATH FILE-PATH',
+  }),
+  flag('compress-responses', 'Static files and URLs', 'Gzip text, HTML, CSS, JavaScript and JSON responses.'),
+
+  // Logging
+  flag('log-to-terminal', 'Logging', 'Send the error log to stderr and the access log to stdout.'),
+  flag('access-log', 'Logging', 'Write an access log.'),
+  str('access-log-format', 'Logging', 'common, combined, or an Apache LogFormat string.', {
+    metavar: 'FORMAT',
+    default: 'common',
+  }),
+  str('error-log-format', 'Logging', 'An Apache ErrorLogFormat string.', { metavar: 'FORMAT' }),
+  str('log-level', 'Logging', 'Apache LogLevel, e.g. info or "warn rewrite:trace3".', {
+    metavar: 'LEVEL',
+    default: 'warn',
+    check: logLevel,
+  }),
+  str('log-directory', 'Logging', 'Directory for the log files (turns off --log-to-terminal).', {
+    metavar: 'DIRECTORY',
+    defaultText: 'the server root',
+  }),
+  flag('startup-log', 'Logging', 'Write what Apache says while starting up to a startup log.'),
+
+  // Timeouts and limits
+  int('header-timeout', 'Timeouts and limits', 'Seconds to receive the request headers (0: no limit).', {
+    ...SECONDS,
+    default: 15,
+  }),
+  int('header-max-timeout', 'Timeouts and limits', 'Upper bound for the header timeout as data arrives.', {
+    ...SECONDS,
+    default: 30,
+  }),
+  int('header-min-rate', 'Timeouts and limits', 'Bytes per second that extend the header timeout.', {
+    metavar: 'BYTES',
+    default: 500,
+    min: 0,
+  }),
+  int('body-timeout', 'Timeouts and limits', 'Seconds to receive the request body (0: no limit).', {
+    ...SECONDS,
+    default: 15,
+  }),
+  int('body-max-timeout', 'Timeouts and limits', 'Upper bound for the body timeout (0: none).', {
+    ...SECONDS,
+    default: 0,
+  }),
+  int('body-min-rate', 'Timeouts and limits', 'Bytes per second that extend the body timeout.', {
+    metavar: 'BYTES',
+    default: 500,
+    min: 0,
+  }),
+  int('request-timeout', 'Timeouts and limits', 'Restart a daemon process whose requests run this long.', {
+    ...SECONDS,
+    default: 60,
+  }),
+  int('socket-timeout', 'Timeouts and limits', 'Seconds to wait on a socket read or write.', {
+    ...SECONDS,
+    default: 60,
+    min: 1,
+  }),
+  int('queue-timeout', 'Timeouts and limits', 'Fail a request that waited this long for a daemon process.', {
+    ...SECONDS,
+    default: 45,
+  }),
+  int('keep-alive-timeout', 'Timeouts and limits', 'Seconds a client connection is kept open (0: off).', {
+    ...SECONDS,
+    default: 2,
+  }),
+  int('limit-request-body', 'Timeouts and limits', 'Largest request body in bytes (0: no limit).', {
+    metavar: 'BYTES',
+    default: 10485760,
+    min: 0,
+    max: 2147483647,
+  }),
+  flag('chunked-request', 'Timeouts and limits', 'Accept request bodies with chunked transfer encoding.'),
+
+  // Environment
+  str('envvars-script', 'Environment', 'Shell script sourced by apachectl before Apache starts.', {
+    metavar: 'FILE-PATH',
+  }),
+  list('include-file', 'Environment', 'Apache configuration file included at the end (repeatable).', {
+    metavar: 'FILE-PATH',
+  }),
+  pairs('setenv', 'Environment', 'Set a variable in the WSGI environ of every request (repeatable).', {
+    metavar: 'NAME VALUE',
+  }),
+  list(
+    'passenv',
+    'Environment',
+    "Copy a variable of Apache's environment into the WSGI environ (repeatable).",
+    {
+      metavar: 'NAME',
+      check: (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'an environment variable name'),
+    },
+  ),
+  str(
+    'socket-prefix',
+    'Environment',
+    'Path prefix of the daemon sockets, for when the server root is too long.',
+    {
+      metavar: 'PATH-PREFIX',
+      aliases: ['socket-path'],
+      defaultText: '<server-root>/wsgi',
+    },
+  ),
+
+  // Installation
+  str('httpd-executable', 'Installation', 'The Apache httpd binary (also $HTTPD).', {
+    metavar: 'FILE-PATH',
+    defaultText: 'apache2 or httpd on PATH or in /usr/sbin',
+  }),
+  str('modules-directory', 'Installation', 'Directory holding the Apache modules.', {
+    metavar: 'DIRECTORY',
+    defaultText: 'apxs LIBEXECDIR, else the distribution location',
+  }),
+  str('mod-wsgi-module', 'Installation', 'The mod_wsgi module to load (also $MOD_WSGI_MODULE).', {
+    metavar: 'FILE-PATH',
+    defaultText: 'mod_wsgi-express module-location, else mod_wsgi.so in the modules directory',
+  }),
+  float('ready-timeout', 'Server', 'Seconds start-server waits for Apache to answer on its port.', {
+    metavar: 'SECONDS',
+    default: 30,
+    min: 0.1,
+  }),
+] as const;
+
+export type Options = OptionsOf<typeof SCHEMA> & {
+  /** The positional APP argument, before --entry-point is applied. */
+  readonly app?: string;
+};

@@ -1,0 +1,74 @@
+/**
+ * ServerConfig → the text of every generated file, through handlebars templates in templates/.
+ * One isolated Handlebars environment, strict (a missing field is an error, not an empty string)
+ * and without HTML escaping: each template quotes for its own language with the helpers below.
+ */
+import { readFileSync } from 'node:fs';
+
+import Handlebars from 'handlebars';
+
+import { apacheQuote, pythonLiteral, shellQuote } from './quote.js';
+import type { ServerConfig } from './resolve.js';
+
+const TEMPLATES = new URL('../templates/', import.meta.url);
+
+const hbs = Handlebars.create();
+hbs.registerHelper('q', (value: string | number) => apacheQuote(value));
+// mod_wsgi reads options as name=VALUE with only the value in Apache quoting.
+hbs.registerHelper('opt', (key: string, value: string | number) => `${key}=${apacheQuote(value)}`);
+hbs.registerHelper('sh', (value: string | number) => shellQuote(value));
+hbs.registerHelper('py', (value: unknown) => pythonLiteral(value));
+hbs.registerHelper('join', (items: string[], sep: string) => items.join(sep));
+
+const cache = new Map<string, Handlebars.TemplateDelegate>();
+function template(name: string): Handlebars.TemplateDelegate {
+  let t = cache.get(name);
+  if (!t) {
+    const source = readFileSync(new URL(`${name}.hbs`, TEMPLATES), 'utf8');
+    t = hbs.compile(source, { strict: true, noEscape: true, knownHelpersOnly: false });
+    cache.set(name, t);
+  }
+  return t;
+}
+
+export interface RenderedFile {
+  /** Absolute path in the server root. */
+  readonly path: string;
+  readonly content: string;
+  readonly mode: number;
+  /** Written only when missing: the user's own edits survive a rerun. */
+  readonly keepExisting?: boolean;
+}
+
+export function render(config: ServerConfig): RenderedFile[] {
+  // The command line goes into a comment: a line break there would start a line of code.
+  const shellCommand = config.argv
+    .map(shellQuote)
+    .join(' ')
+    .replace(/[\r\n]/g, '\\n');
+  const data = { ...config, shellCommand };
+  const { paths } = config;
+  const files: RenderedFile[] = [
+    { path: paths.httpdConf, content: template('httpd.conf')(data), mode: 0o644 },
+    { path: paths.apachectl, content: template('apachectl')(data), mode: 0o755 },
+    {
+      path: paths.envvars,
+      content: '# Sourced by apachectl before Apache starts: export variables here. Kept across reruns.\n',
+      mode: 0o644,
+      keepExisting: true,
+    },
+    {
+      path: paths.rewriteRules,
+      content: '# mod_rewrite rules applied in the document root before the app. Kept across reruns.\n',
+      mode: 0o644,
+      keepExisting: true,
+    },
+  ];
+  if (config.app) {
+    files.push({ path: paths.handler, content: template('handler.wsgi')(data), mode: 0o644 });
+    if (config.app.welcome) {
+      files.push({ path: paths.welcome, content: template('welcome.wsgi')(data), mode: 0o644 });
+    }
+  }
+  return files;
+}

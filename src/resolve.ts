@@ -1,0 +1,620 @@
+/**
+ * Options + what discovery found → ServerConfig: every decision about the generated server
+ * (paths, mode, MPM, capacity, accounts, logs, modules) is made here, so templates only print.
+ * Reads the file system to validate (does the app exist?) but never writes.
+ */
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+
+import type { Account, Accounts } from './accounts.js';
+import { type MpmSettings, mpmSettings, pickMpm } from './capacity.js';
+import type { Discovery } from './discovery.js';
+import { badValue, EnvironmentError, UsageError } from './errors.js';
+import type { Options } from './options/schema.js';
+
+export interface Context {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly uid: number;
+  readonly gid: number;
+  readonly accounts: Accounts;
+  /** The command line as typed, recorded in apachectl. */
+  readonly argv: readonly string[];
+  readonly version: string;
+}
+
+export type Mode = 'daemon' | 'embedded' | 'static';
+
+export interface LoadedModule {
+  readonly id: string;
+  readonly path: string;
+}
+
+export interface UrlAlias {
+  readonly url: string;
+  readonly path: string;
+  /** For a file alias: its directory and name, which get their own access rule. */
+  readonly file?: { readonly dir: string; readonly name: string };
+}
+
+export interface ServerConfig {
+  readonly version: string;
+  readonly argv: readonly string[];
+  readonly mode: Mode;
+  readonly paths: {
+    readonly serverRoot: string;
+    readonly httpdConf: string;
+    readonly apachectl: string;
+    readonly envvars: string;
+    readonly rewriteRules: string;
+    readonly handler: string;
+    readonly welcome: string;
+    readonly pidFile: string;
+    readonly documentRoot: string;
+    /** True when the document root is ours (<root>/htdocs) and must be created. */
+    readonly ownDocumentRoot: boolean;
+    readonly logDirectory: string;
+    readonly socketPrefix: string;
+  };
+  readonly httpd: string;
+  readonly shell: string;
+  readonly modWsgiVersion: string;
+  readonly modules: readonly LoadedModule[];
+  readonly mpm: MpmSettings;
+  readonly listen: string;
+  readonly serverName: string;
+  readonly url: string;
+  readonly user: Account;
+  readonly group: Account;
+  readonly startedAsRoot: boolean;
+  readonly workingDirectory: string;
+  readonly locale: string;
+  readonly pythonHome?: string;
+  readonly pythonPath: readonly string[];
+  readonly daemon?: {
+    readonly name: string;
+    readonly options: readonly (readonly [string, string | number])[];
+  };
+  /** %{GLOBAL} runs in the Apache children (embedded); otherwise the daemon group. */
+  readonly processGroup: string;
+  readonly capacity: { readonly processes: number; readonly threads: number };
+  readonly app?: {
+    readonly type: 'script' | 'module' | 'paste';
+    readonly entryPoint: string;
+    readonly callable: string;
+    readonly mountPoint: string;
+    /** Regex on REQUEST_URI that limits the app to its mount point; undefined at /. */
+    readonly mountPattern?: string;
+    readonly welcome: boolean;
+    readonly reloading: boolean;
+    readonly reloadOnChanges: boolean;
+  };
+  readonly directoryIndex?: string;
+  readonly directoryListing: boolean;
+  readonly aliases: readonly UrlAlias[];
+  readonly compressResponses: boolean;
+  readonly log: {
+    readonly level: string;
+    readonly toTerminal: boolean;
+    readonly errorLog: string;
+    readonly errorLogFormat?: string;
+    readonly accessLog?: { readonly file: string; readonly format: string; readonly custom?: string };
+    readonly startupLog?: string;
+  };
+  readonly timeouts: {
+    readonly socket: number;
+    readonly keepAlive: number;
+    readonly requestRead: string;
+    readonly limitRequestBody: number;
+  };
+  readonly chunkedRequest: boolean;
+  readonly socketRotation: boolean;
+  readonly setenv: readonly (readonly [string, string])[];
+  readonly passenv: readonly string[];
+  readonly includeFiles: readonly string[];
+  readonly envvarsScript?: string;
+  readonly mimeTypes?: string;
+  readonly readyTimeout: number;
+  readonly setupOnly: boolean;
+  /** Things worth telling the user that are not errors. */
+  readonly warnings: readonly string[];
+}
+
+// Linux sun_path holds 108 bytes with the NUL; mod_wsgi names sockets PREFIX.PID.uUID.N.sock.
+const SOCKET_PATH_MAX = 107;
+const SOCKET_SUFFIX_WORST = '.4194304.u4294967295.99.sock'.length;
+
+const statOf = (path: string): Stats | undefined => {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+};
+
+function existingDirectory(option: string, value: string, cwd: string): string {
+  const path = resolvePath(cwd, value);
+  if (!statOf(path)?.isDirectory()) {
+    throw badValue(option, value, 'an existing directory');
+  }
+  return path;
+}
+
+function existingFile(option: string, value: string, cwd: string): string {
+  const path = resolvePath(cwd, value);
+  const st = statOf(path);
+  if (!st) {
+    throw badValue(option, value, 'an existing file (no such file)');
+  }
+  if (!st.isFile()) {
+    throw badValue(option, value, `a file (it is a ${st.isDirectory() ? 'directory' : 'special file'})`);
+  }
+  return path;
+}
+
+const urlHost = (host: string) => (host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+
+function defaultServerRoot(host: string, port: number, ctx: Context): string {
+  const tmp = (ctx.env.TMPDIR || '/tmp').replace(/\/+$/, '') || '/';
+  if (!statOf(tmp)?.isDirectory()) {
+    throw new UsageError(
+      `TMPDIR: ${JSON.stringify(tmp)} is not a directory; set TMPDIR to one, or give --server-root.`,
+    );
+  }
+  return join(tmp, `express-wsgi-${host}:${port}:${ctx.uid}`);
+}
+
+function serverRootOf(opts: Options, host: string, ctx: Context): string {
+  if (!opts.serverRoot) {
+    return defaultServerRoot(host, opts.port, ctx);
+  }
+  const root = resolvePath(ctx.cwd, opts.serverRoot);
+  const parent = dirname(root);
+  if (!statOf(parent)?.isDirectory()) {
+    throw badValue('server-root', opts.serverRoot, `a directory whose parent exists (${parent} does not)`);
+  }
+  const st = statOf(root);
+  if (st && !st.isDirectory()) {
+    throw badValue('server-root', opts.serverRoot, 'a directory (it is a file)');
+  }
+  return root;
+}
+
+function accountsOf(opts: Options, ctx: Context): { user: Account; group: Account; warnings: string[] } {
+  const warnings: string[] = [];
+  const startedAsRoot = ctx.uid === 0;
+  let user: Account | undefined;
+  if (opts.user) {
+    user = ctx.accounts.user(opts.user);
+    if (!user) {
+      throw badValue('user', opts.user, 'an existing account name or #uid');
+    }
+  } else if (startedAsRoot) {
+    // Apache refuses to serve as root; pick the distribution's web account, as its own config does.
+    user = ctx.accounts.user('www-data') ?? ctx.accounts.user('nobody');
+    if (!user) {
+      throw new UsageError('--user: running as root needs an unprivileged account; give --user and --group.');
+    }
+  } else {
+    user = ctx.accounts.user(ctx.uid) as Account;
+  }
+  if (startedAsRoot && user.id === 0) {
+    throw badValue(
+      'user',
+      opts.user ?? 'root',
+      'an unprivileged account: Apache does not serve requests as root',
+    );
+  }
+  let group: Account | undefined;
+  if (opts.group) {
+    group = ctx.accounts.group(opts.group);
+    if (!group) {
+      throw badValue('group', opts.group, 'an existing group name or #gid');
+    }
+  } else {
+    const gid = user.gid ?? (startedAsRoot ? undefined : ctx.gid);
+    group = gid !== undefined ? (ctx.accounts.group(gid) as Account) : ctx.accounts.group('nogroup');
+    if (!group) {
+      throw new UsageError(`--group: account ${user.name} has no primary group here; give --group.`);
+    }
+  }
+  if (!startedAsRoot && (opts.user || opts.group)) {
+    warnings.push('--user and --group only take effect when express-wsgi is started as root.');
+  }
+  return { user, group, warnings };
+}
+
+function localeOf(opts: Options, env: NodeJS.ProcessEnv): string {
+  if (opts.locale) {
+    return opts.locale;
+  }
+  const current = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
+  // C and POSIX make Python's file system encoding ASCII; a UTF-8 locale that always exists is kinder.
+  return !current || current === 'C' || current === 'POSIX' ? 'C.UTF-8' : current;
+}
+
+function pythonVersionOfHome(home: string): string | undefined {
+  try {
+    const cfg = readFileSync(join(home, 'pyvenv.cfg'), 'utf8');
+    const m = /^\s*version(?:_info)?\s*=\s*(\d+)\.(\d+)/m.exec(cfg);
+    if (m) {
+      return `${m[1]}.${m[2]}`;
+    }
+  } catch {
+    // not a venv; a plain prefix is recognised by its lib/pythonX.Y below
+  }
+  const entry = readdirSafe(join(home, 'lib')).find((n) => /^python\d+\.\d+$/.test(n));
+  return entry?.slice('python'.length);
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function pythonHomeOf(opts: Options, ctx: Context, discovery: Discovery): string | undefined {
+  if (!opts.pythonHome) {
+    return undefined;
+  }
+  const home = existingDirectory('python-home', opts.pythonHome, ctx.cwd);
+  const version = pythonVersionOfHome(home);
+  if (!version) {
+    throw badValue(
+      'python-home',
+      opts.pythonHome,
+      'a Python virtual environment (no pyvenv.cfg or lib/pythonX.Y)',
+    );
+  }
+  const wanted = discovery.modWsgi.pythonVersion;
+  if (wanted && version !== wanted) {
+    throw badValue(
+      'python-home',
+      opts.pythonHome,
+      `an environment of Python ${wanted}, the Python mod_wsgi was built for; this one is Python ${version} ` +
+        `(make one with: ${discovery.python ?? `python${wanted}`} -m venv DIR)`,
+    );
+  }
+  return home;
+}
+
+function mountPointOf(value: string): { mountPoint: string; mountPattern?: string } {
+  const withSlash = value.startsWith('/') ? value : `/${value}`;
+  const mountPoint = withSlash.replace(/\/+$/, '') || '/';
+  if (mountPoint === '/') {
+    return { mountPoint };
+  }
+  return { mountPoint, mountPattern: `^${mountPoint.replace(/[.]/g, '\\.')}(/|$)` };
+}
+
+function aliasesOf(opts: Options, cwd: string): UrlAlias[] {
+  const aliases = opts.urlAlias.map(([url, target]): UrlAlias => {
+    if (!/^\/[A-Za-z0-9._~@/-]*$/.test(url)) {
+      throw badValue('url-alias', url, 'a URL path such as /static as the first value');
+    }
+    const path = resolvePath(cwd, target);
+    const st = statOf(path);
+    if (!st) {
+      throw badValue('url-alias', target, `an existing file or directory to serve at ${url}`);
+    }
+    return st.isDirectory()
+      ? { url, path: target.endsWith('/') ? `${path}/` : path }
+      : { url, path, file: { dir: dirname(path), name: basename(path) } };
+  });
+  // Longer URL prefixes first, so /static/img wins over /static.
+  return aliases.sort((a, b) => b.url.localeCompare(a.url));
+}
+
+function requestReadTimeout(opts: Options): string {
+  const clause = (name: string, t: number, max: number, rate: number) => {
+    if (t === 0) {
+      return `${name}=0`;
+    }
+    if (max !== 0 && max < t) {
+      throw badValue(`${name}-max-timeout`, max, `0 or at least --${name}-timeout (${t})`);
+    }
+    return `${name}=${t}${max > t ? `-${max}` : ''}${rate ? `,MinRate=${rate}` : ''}`;
+  };
+  return [
+    clause('header', opts.headerTimeout, opts.headerMaxTimeout, opts.headerMinRate),
+    clause('body', opts.bodyTimeout, opts.bodyMaxTimeout, opts.bodyMinRate),
+  ].join(' ');
+}
+
+const moduleId = (file: string) => `${file.replace(/^mod_/, '').replace(/\.so$/, '')}_module`;
+
+function modulesOf(discovery: Discovery, mpm: string, wanted: readonly string[]): LoadedModule[] {
+  const out: LoadedModule[] = [];
+  for (const name of [`mpm_${mpm}`, ...wanted]) {
+    const file = `mod_${name}.so`;
+    if (discovery.modules.has(file)) {
+      out.push({ id: moduleId(file), path: join(discovery.modulesDirectory, file) });
+    } else if (!STATIC_OK.has(name)) {
+      throw new EnvironmentError(
+        `Apache module mod_${name} is missing from ${discovery.modulesDirectory}; it is part of a full Apache 2.4 install.`,
+      );
+    }
+  }
+  out.push({ id: 'wsgi_module', path: discovery.modWsgi.path });
+  return out;
+}
+
+// Compiled into some httpd builds (Debian's has unixd and log_config built in).
+const STATIC_OK = new Set(['unixd', 'log_config', 'version']);
+
+function firstExisting(paths: readonly string[]): string | undefined {
+  return paths.find((p) => statOf(p)?.isFile());
+}
+
+export function resolve(opts: Options, discovery: Discovery, ctx: Context): ServerConfig {
+  const warnings: string[] = [];
+  const host = opts.host ?? 'localhost';
+  const serverRoot = serverRootOf(opts, host, ctx);
+  const startedAsRoot = ctx.uid === 0;
+  const accounts = accountsOf(opts, ctx);
+  warnings.push(...accounts.warnings);
+
+  // What to serve.
+  const given = opts.entryPoint ?? opts.app;
+  const type = opts.applicationType as 'script' | 'module' | 'paste' | 'static';
+  const mode: Mode = type === 'static' ? 'static' : opts.embeddedMode ? 'embedded' : 'daemon';
+  let entryPoint: string | undefined;
+  let documentRootOption = opts.documentRoot;
+  if (type === 'static') {
+    documentRootOption ??= given ?? ctx.cwd;
+  } else if (given === undefined) {
+    entryPoint = undefined; // the welcome app
+  } else if (type === 'module') {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(given)) {
+      throw badValue('entry-point', given, 'a dotted Python module name such as mysite.wsgi');
+    }
+    entryPoint = given;
+  } else {
+    entryPoint = existingFile('entry-point', given, ctx.cwd);
+  }
+
+  const paths = {
+    serverRoot,
+    httpdConf: join(serverRoot, 'httpd.conf'),
+    apachectl: join(serverRoot, 'apachectl'),
+    envvars: join(serverRoot, 'envvars'),
+    rewriteRules: join(serverRoot, 'rewrite.conf'),
+    handler: join(serverRoot, 'handler.wsgi'),
+    welcome: join(serverRoot, 'welcome.wsgi'),
+    pidFile: join(serverRoot, 'httpd.pid'),
+    documentRoot: documentRootOption
+      ? existingDirectory('document-root', documentRootOption, ctx.cwd)
+      : join(serverRoot, 'htdocs'),
+    ownDocumentRoot: !documentRootOption,
+    logDirectory: opts.logDirectory
+      ? existingDirectory('log-directory', opts.logDirectory, ctx.cwd)
+      : serverRoot,
+    socketPrefix: opts.socketPrefix ? resolvePath(ctx.cwd, opts.socketPrefix) : join(serverRoot, 'wsgi'),
+  };
+  if (opts.socketPrefix && !statOf(dirname(paths.socketPrefix))?.isDirectory()) {
+    throw badValue(
+      'socket-prefix',
+      opts.socketPrefix,
+      `a path in an existing directory (${dirname(paths.socketPrefix)} does not exist)`,
+    );
+  }
+  if (mode !== 'static' && paths.socketPrefix.length + SOCKET_SUFFIX_WORST > SOCKET_PATH_MAX) {
+    const option = opts.socketPrefix ? 'socket-prefix' : 'server-root';
+    throw badValue(
+      option,
+      opts.socketPrefix ?? serverRoot,
+      `a shorter path: daemon socket paths would exceed the ${SOCKET_PATH_MAX + 1}-byte UNIX socket limit; ` +
+        'give --socket-prefix /tmp/wsgi (or a shorter --server-root)',
+    );
+  }
+
+  if (opts.logToTerminal && opts.logDirectory) {
+    throw new UsageError('--log-to-terminal and --log-directory both say where logs go; give one of them.');
+  }
+  if (opts.reloadOnChanges && mode !== 'daemon') {
+    throw new UsageError(
+      '--reload-on-changes needs daemon mode; it cannot be combined with --embedded-mode.',
+    );
+  }
+
+  // The welcome page needs no directory of the user's; the server root is always readable by Apache.
+  const workingDirectory = opts.workingDirectory
+    ? existingDirectory('working-directory', opts.workingDirectory, ctx.cwd)
+    : given === undefined && type !== 'static'
+      ? serverRoot
+      : ctx.cwd;
+  const pythonPath = opts.pythonPath.map((p) => existingDirectory('python-path', p, ctx.cwd));
+  const pythonHome = pythonHomeOf(opts, ctx, discovery);
+  const locale = localeOf(opts, ctx.env);
+
+  // MPM and capacity.
+  const mpm = pickMpm(opts.embeddedMode, opts.serverMpm, (m) => discovery.modules.has(`mod_mpm_${m}.so`));
+  if (!mpm) {
+    throw badValue(
+      'server-mpm',
+      opts.serverMpm.join(','),
+      `an MPM installed in ${discovery.modulesDirectory} (none of ${opts.serverMpm.join(', ') || 'event, worker, prefork'} is)`,
+    );
+  }
+  const processes = opts.processes ?? 1;
+  const threads = opts.threads;
+  const mpmConfig = mpmSettings({
+    mpm,
+    embedded: mode === 'embedded',
+    processes,
+    threads,
+    maxClients: opts.maxClients,
+    maximumRequests: opts.maximumRequests,
+  });
+
+  const wanted = [
+    'unixd',
+    'authz_core',
+    'authz_host',
+    'mime',
+    'dir',
+    'alias',
+    'rewrite',
+    'reqtimeout',
+    'log_config',
+  ];
+  if (opts.directoryListing) {
+    wanted.push('autoindex');
+  }
+  if (opts.compressResponses) {
+    wanted.push('filter', 'deflate');
+  }
+  if (opts.setenv.length || opts.passenv.length) {
+    wanted.push('env');
+  }
+  const modules = modulesOf(discovery, mpm, wanted);
+
+  const listenHost = opts.host ? urlHost(opts.host) : undefined;
+  const listen = listenHost ? `${listenHost}:${opts.port}` : String(opts.port);
+  const shownHost =
+    !opts.host || opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : urlHost(opts.host);
+  const url = `http://${shownHost}${opts.port === 80 ? '' : `:${opts.port}`}/`;
+  const daemonName = `${host}:${opts.port}`;
+
+  const daemon =
+    mode === 'daemon'
+      ? {
+          name: daemonName,
+          options: [
+            ...(opts.processes !== undefined ? ([['processes', processes]] as const) : []),
+            ['threads', threads],
+            ['display-name', `(wsgi:${daemonName}:${ctx.uid})`],
+            ['home', workingDirectory],
+            ...(pythonHome ? ([['python-home', pythonHome]] as const) : []),
+            ...(pythonPath.length ? ([['python-path', pythonPath.join(':')]] as const) : []),
+            ['lang', locale],
+            ['locale', locale],
+            ['maximum-requests', opts.maximumRequests],
+            ['socket-timeout', opts.socketTimeout],
+            ['queue-timeout', opts.queueTimeout],
+            ['request-timeout', opts.requestTimeout],
+            ['connect-timeout', 15],
+            ['startup-timeout', 15],
+            ['deadlock-timeout', 60],
+            ['graceful-timeout', 15],
+            ['shutdown-timeout', 5],
+            ['listen-backlog', 100],
+          ] as (readonly [string, string | number])[],
+        }
+      : undefined;
+
+  const { mountPoint, mountPattern } = mountPointOf(opts.mountPoint);
+  const app =
+    mode === 'static'
+      ? undefined
+      : {
+          type: entryPoint === undefined ? ('script' as const) : (type as 'script' | 'module' | 'paste'),
+          entryPoint: entryPoint ?? paths.welcome,
+          callable: entryPoint === undefined ? 'application' : opts.callableObject,
+          mountPoint,
+          mountPattern,
+          welcome: entryPoint === undefined,
+          reloading: mode === 'daemon' && !opts.disableReloading,
+          reloadOnChanges: opts.reloadOnChanges,
+        };
+
+  const logFile = (name: string, terminal: string) =>
+    opts.logToTerminal ? terminal : join(paths.logDirectory, name);
+  const standardFormat = opts.accessLogFormat === 'common' || opts.accessLogFormat === 'combined';
+  const log = {
+    level: opts.logLevel,
+    toTerminal: opts.logToTerminal,
+    errorLog: logFile('error_log', '/dev/stderr'),
+    errorLogFormat: opts.errorLogFormat,
+    accessLog: opts.accessLog
+      ? {
+          file: logFile('access_log', '/dev/stdout'),
+          format: standardFormat ? opts.accessLogFormat : 'custom',
+          custom: standardFormat ? undefined : opts.accessLogFormat,
+        }
+      : undefined,
+    startupLog: opts.startupLog ? logFile('startup_log', '/dev/stderr') : undefined,
+  };
+
+  const envvarsScript = opts.envvarsScript
+    ? existingFile('envvars-script', opts.envvarsScript, ctx.cwd)
+    : undefined;
+  const includeFiles = opts.includeFile.map((f) => existingFile('include-file', f, ctx.cwd));
+
+  if (startedAsRoot && mode !== 'static') {
+    // Started as root, the app runs as an unprivileged account that cannot see into e.g. /root.
+    for (const path of [entryPoint && isAbsolute(entryPoint) ? entryPoint : undefined, workingDirectory]) {
+      if (path && path !== serverRoot && !readableByOthers(path)) {
+        warnings.push(
+          `${path} (or a directory above it) may not be readable by ${accounts.user.name}, the account the application runs as; ` +
+            'requests will fail if it is not. Move the application, or give --user.',
+        );
+      }
+    }
+  }
+
+  return {
+    version: ctx.version,
+    argv: ctx.argv,
+    mode,
+    paths,
+    httpd: discovery.httpd,
+    shell: '/bin/sh',
+    modWsgiVersion: discovery.modWsgi.version.join('.'),
+    modules,
+    mpm: mpmConfig,
+    listen,
+    serverName: `${shownHost}:${opts.port}`,
+    url,
+    user: accounts.user,
+    group: accounts.group,
+    startedAsRoot,
+    workingDirectory,
+    locale,
+    pythonHome,
+    pythonPath: mode === 'embedded' ? [workingDirectory, ...pythonPath] : pythonPath,
+    daemon,
+    processGroup: mode === 'daemon' ? daemonName : '%{GLOBAL}',
+    capacity: { processes, threads },
+    app,
+    directoryIndex: opts.directoryIndex,
+    directoryListing: opts.directoryListing,
+    aliases: aliasesOf(opts, ctx.cwd),
+    compressResponses: opts.compressResponses,
+    log,
+    timeouts: {
+      socket: opts.socketTimeout,
+      keepAlive: opts.keepAliveTimeout,
+      requestRead: requestReadTimeout(opts),
+      limitRequestBody: opts.limitRequestBody,
+    },
+    chunkedRequest: opts.chunkedRequest,
+    socketRotation: discovery.modWsgi.directives.has('WSGISocketRotation'),
+    setenv: opts.setenv,
+    passenv: opts.passenv,
+    includeFiles,
+    envvarsScript,
+    mimeTypes: firstExisting(['/etc/mime.types', '/etc/httpd/mime.types', '/etc/apache2/mime.types']),
+    readyTimeout: opts.readyTimeout,
+    setupOnly: opts.setupOnly,
+    warnings,
+  };
+}
+
+/** Whether "others" can reach and read a path: every directory above it searchable, the file readable. */
+function readableByOthers(path: string): boolean {
+  let p = path;
+  const target = statOf(p);
+  if (!target || !(target.mode & (target.isDirectory() ? 0o001 : 0o004))) {
+    return false;
+  }
+  while ((p = dirname(p)) !== '/') {
+    const st = statOf(p);
+    if (!st || !(st.mode & 0o001)) {
+      return false;
+    }
+  }
+  return true;
+}

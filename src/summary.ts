@@ -1,0 +1,64 @@
+/** The block start-server and setup-server print: where everything is and how the server is sized. */
+import type { ServerConfig } from './resolve.js';
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+
+export function summaryLines(config: ServerConfig, setupOnly: boolean): [string, string][] {
+  const { paths, log, mpm } = config;
+  const lines: [string, string][] = [
+    ['Server URL', config.url],
+    ['Server Root', paths.serverRoot],
+    ['Server Conf', paths.httpdConf],
+    ['Error Log File', `${log.errorLog} (${log.level})`],
+  ];
+  if (log.accessLog) {
+    lines.push(['Access Log File', log.accessLog.file]);
+  }
+  if (log.startupLog) {
+    lines.push(['Startup Log File', log.startupLog]);
+  }
+  if (setupOnly) {
+    lines.push(
+      ['Rewrite Rules', paths.rewriteRules],
+      ['Environ Variables', paths.envvars],
+      ['Control Script', paths.apachectl],
+    );
+  }
+  if (config.envvarsScript) {
+    lines.push(['Envvars Script', config.envvarsScript]);
+  }
+  lines.push(['Operating Mode', config.mode]);
+  if (config.app) {
+    const { processes: p, threads: t } = config.capacity;
+    lines.push([
+      'Application',
+      config.app.welcome ? '(built-in welcome page)' : `${config.app.entryPoint} (${config.app.type})`,
+    ]);
+    if (config.app.mountPoint !== '/') {
+      lines.push(['Mount Point', config.app.mountPoint]);
+    }
+    lines.push(['Request Capacity', `${p * t} (${plural(p, 'process')} * ${plural(t, 'thread')})`]);
+  }
+  if (config.daemon) {
+    const opt = (k: string) => config.daemon?.options.find(([key]) => key === k)?.[1];
+    lines.push(
+      ['Request Timeout', `${opt('request-timeout')} (seconds)`],
+      ['Queue Backlog', `${opt('listen-backlog')} (connections)`],
+      ['Queue Timeout', `${opt('queue-timeout')} (seconds)`],
+    );
+  }
+  lines.push(
+    ['Server Capacity', `${mpm.maxClients} (${mpm.mpm} MPM)`],
+    ['Server Backlog', '500 (connections)'],
+    ['Locale Setting', config.locale],
+  );
+  if (config.startedAsRoot) {
+    lines.push(['Run As', `${config.user.name}:${config.group.name} (started as root)`]);
+  }
+  lines.push(['Apache', `${config.httpd}, mod_wsgi ${config.modWsgiVersion}`]);
+  return lines;
+}
+
+export function formatSummary(lines: readonly [string, string][]): string {
+  return lines.map(([label, value]) => `${label.padEnd(18)} : ${value}`).join('\n');
+}
