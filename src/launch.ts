@@ -3,7 +3,7 @@
  * swallows SIGWINCH (Apache's graceful-stop, sent by every terminal resize), reports readiness
  * and start-up failure, and exits with Apache's status the way a shell would.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants } from 'node:os';
 
@@ -77,17 +77,29 @@ export function tailSince(path: string, offset: number, maxLines = 20): string[]
   }
 }
 
-function probeAddress(listen: string): { host: string; port: number } {
-  const m = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(listen);
-  const host = m?.[1] && m[1] !== '0.0.0.0' && m[1] !== '::' ? m[1] : '127.0.0.1';
-  return { host: host === 'localhost' ? '127.0.0.1' : host, port: Number(m?.[2]) };
+/** Where to knock to see Apache answer: the listen address, or loopback when it listens everywhere. */
+function probeHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0') {
+    return '127.0.0.1';
+  }
+  return host === '::' ? '::1' : host;
+}
+
+/**
+ * util-linux setpriv sets a parent-death signal that survives the exec of apachectl and httpd:
+ * if the launcher is killed outright (SIGKILL, OOM), Apache gets SIGTERM instead of running on.
+ */
+function withParentDeathSignal(command: string, args: string[]): [string, string[]] {
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  return setpriv ? [setpriv, ['--pdeathsig', 'SIGTERM', '--', command, ...args]] : [command, args];
 }
 
 export async function launch(config: ServerConfig): Promise<number> {
   const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
   const logOffset = errorLog ? sizeOf(errorLog) : 0;
 
-  const child = execa(config.paths.apachectl, ['start', '-DFOREGROUND'], {
+  const [file, args] = withParentDeathSignal(config.paths.apachectl, ['start', '-DFOREGROUND']);
+  const child = execa(file, args, {
     // Its own session and process group: a terminal's Ctrl-C and resize reach only the launcher.
     detached: true,
     stdio: 'inherit',
@@ -125,7 +137,8 @@ export async function launch(config: ServerConfig): Promise<number> {
   };
   process.on('exit', stopOnExit);
 
-  const { host, port } = probeAddress(config.listen);
+  const host = probeHost(config.host);
+  const port = config.port;
   const deadline = Date.now() + config.readyTimeout * 1000;
   let timedOut = false;
   void waitForPort(host, port, () => exited || (timedOut = Date.now() > deadline)).then((ready) => {
@@ -133,8 +146,9 @@ export async function launch(config: ServerConfig): Promise<number> {
       out(`Ready: Apache is answering on ${config.url} (pid ${child.pid}). Press Ctrl-C to stop.`);
     } else if (timedOut && !exited) {
       err(
-        `express-wsgi: Apache did not answer on ${host}:${port} within ${config.readyTimeout} s; still waiting on it.`,
+        `express-wsgi: Apache did not answer on ${host}:${port} within ${config.readyTimeout} s (--ready-timeout); stopping it.`,
       );
+      forward('SIGTERM')();
     }
   });
 
@@ -145,14 +159,16 @@ export async function launch(config: ServerConfig): Promise<number> {
   }
   process.off('exit', stopOnExit);
 
-  const status = exitStatus(result.exitCode, result.signal);
+  // A server that never became ready has failed, whatever status its stop gave.
+  const stopped = exitStatus(result.exitCode, result.signal);
+  const status = timedOut && stopped === 0 ? 1 : stopped;
   if (status !== 0 && errorLog) {
     const lines = tailSince(errorLog, logOffset);
     if (lines.length) {
       err(`express-wsgi: Apache exited with status ${status}. The error log (${errorLog}) says:`);
       err(lines.map((l) => `  ${l}`).join('\n'));
     } else {
-      err(`express-wsgi: Apache exited with status ${status}; see ${errorLog}.`);
+      err(`express-wsgi: Apache exited with status ${status}; what it said is above (its log: ${errorLog}).`);
     }
   }
   return status;

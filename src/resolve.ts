@@ -62,6 +62,9 @@ export interface ServerConfig {
   readonly modules: readonly LoadedModule[];
   readonly mpm: MpmSettings;
   readonly listen: string;
+  /** --host as given (unset: every interface) and the port, for start-up checks and probes. */
+  readonly host?: string;
+  readonly port: number;
   readonly serverName: string;
   readonly url: string;
   readonly user: Account;
@@ -566,6 +569,8 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     modules,
     mpm: mpmConfig,
     listen,
+    host: opts.host,
+    port: opts.port,
     serverName: `${shownHost}:${opts.port}`,
     url,
     user: accounts.user,

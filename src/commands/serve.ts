@@ -5,6 +5,7 @@ import { systemAccounts } from '../accounts.js';
 import { discover } from '../discovery.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';
+import { checkNotRunning, checkPortFree } from '../preflight.js';
 import { render } from '../render.js';
 import { resolve } from '../resolve.js';
 import { formatSummary, summaryLines } from '../summary.js';
@@ -32,8 +33,12 @@ export async function serve(
     argv: ['express-wsgi', ...argv],
     version: VERSION,
   });
-  // Render everything before writing anything, so a value that cannot be quoted fails cleanly.
+  // Render and check everything before writing anything, so every refusal leaves the disk as it was.
   const files = render(config);
+  if (!config.setupOnly) {
+    checkNotRunning(config);
+    await checkPortFree(config.host, config.port);
+  }
   writeServerRoot(config, files, uid);
 
   out(formatSummary(summaryLines(config, config.setupOnly)));
