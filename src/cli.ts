@@ -32,8 +32,14 @@ function usageMessage(message: string): string {
     }
     return `unexpected argument ${JSON.stringify(words[0])}; only one APP may be given.`;
   }
+  const command = /^Did you mean (.*)\?$/.exec(message);
+  if (command) {
+    return `unknown command ${JSON.stringify(argv[0])}; did you mean ${command[1]}?`;
+  }
   return message;
 }
+
+const COMMANDS = ['start-server', 'setup-server', 'module-config', 'module-location'];
 
 const serverCommand = (name: string, describe: string, setupOnly: boolean) => ({
   command: `${name} [app]`,
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
         process.exitCode = moduleLocation(args);
       },
     })
-    .demandCommand(1, 'name a command: start-server, setup-server, module-config or module-location.')
+    .demandCommand(1, `name a command: ${COMMANDS.join(', ')}.`)
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -112,9 +118,8 @@ main().catch((error: unknown) => {
   if (error instanceof UsageError || error instanceof EnvironmentError) {
     err(`express-wsgi: error: ${error.message}`);
     if (error instanceof UsageError) {
-      err(
-        `Run 'express-wsgi ${argv[0] && !argv[0].startsWith('-') ? `${argv[0]} ` : ''}--help' for the options.`,
-      );
+      const command = COMMANDS.includes(argv[0] ?? '') ? `${argv[0]} ` : '';
+      err(`Run 'express-wsgi ${command}--help' for the options.`);
     }
     process.exitCode = error.exitCode;
     return;
