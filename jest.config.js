@@ -17,8 +17,8 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // Every integration test starts a real Apache; generous but bounded.
-      testTimeout: 60_000,
     },
   ],
+  // Integration tests start a real Apache; generous but bounded (a per-project value is ignored).
+  testTimeout: 60_000,
 };

@@ -14,6 +14,17 @@ import type { ServerConfig } from './resolve.js';
 
 /** Signals passed on to Apache: INT/TERM stop it, HUP restarts, USR1 restarts gracefully. */
 export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
+/**
+ * With --graceful-stop, SIGTERM (docker stop, Kubernetes) becomes Apache's graceful stop, SIGWINCH,
+ * so requests in flight finish. Ctrl-C stays a prompt stop: a person at a terminal wants out.
+ */
+export function signalFor(
+  signal: (typeof FORWARDED)[number],
+  config: Pick<ServerConfig, 'gracefulStop'>,
+): NodeJS.Signals {
+  return signal === 'SIGTERM' && config.gracefulStop ? 'SIGWINCH' : signal;
+}
+
 /** Signals the launcher absorbs. A no-op listener, unlike SIG_IGN, is not inherited by Apache. */
 export const SWALLOWED = ['SIGWINCH'] as const;
 
@@ -117,7 +128,7 @@ export async function launch(config: ServerConfig): Promise<number> {
   };
   const listeners = new Map<NodeJS.Signals, () => void>();
   for (const signal of FORWARDED) {
-    listeners.set(signal, forward(signal));
+    listeners.set(signal, forward(signalFor(signal, config)));
   }
   for (const signal of SWALLOWED) {
     listeners.set(signal, () => {});

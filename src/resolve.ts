@@ -118,6 +118,8 @@ export interface ServerConfig {
   readonly envvarsScript?: string;
   readonly mimeTypes?: string;
   readonly readyTimeout: number;
+  /** SIGTERM drains requests in flight (Apache's graceful-stop) for at most this many seconds. */
+  readonly gracefulStop?: { readonly timeout: number };
   readonly setupOnly: boolean;
   /** Things worth telling the user that are not errors. */
   readonly warnings: readonly string[];
@@ -502,7 +504,7 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
             ['startup-timeout', 15],
             ['deadlock-timeout', 60],
             ['graceful-timeout', 15],
-            ['shutdown-timeout', 5],
+            ['shutdown-timeout', opts.shutdownTimeout],
             ['listen-backlog', 100],
           ] as (readonly [string, string | number])[],
         }
@@ -603,6 +605,7 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     envvarsScript,
     mimeTypes: firstExisting(['/etc/mime.types', '/etc/httpd/mime.types', '/etc/apache2/mime.types']),
     readyTimeout: opts.readyTimeout,
+    gracefulStop: opts.gracefulStop ? { timeout: opts.shutdownTimeout } : undefined,
     setupOnly: opts.setupOnly,
     warnings,
   };

@@ -198,6 +198,10 @@ export const SCHEMA = [
     ...SECONDS,
     default: 45,
   }),
+  int('shutdown-timeout', 'Timeouts and limits', 'Seconds a stopping process waits for requests in flight.', {
+    ...SECONDS,
+    default: 5,
+  }),
   int('keep-alive-timeout', 'Timeouts and limits', 'Seconds a client connection is kept open (0: off).', {
     ...SECONDS,
     default: 2,
@@ -253,6 +257,11 @@ export const SCHEMA = [
     metavar: 'FILE-PATH',
     defaultText: 'mod_wsgi-express module-location, else mod_wsgi.so in the modules directory',
   }),
+  flag(
+    'graceful-stop',
+    'Server',
+    'On SIGTERM, let requests in flight finish (within --shutdown-timeout) before stopping.',
+  ),
   float('ready-timeout', 'Server', 'Seconds start-server waits for Apache to answer on its port.', {
     metavar: 'SECONDS',
     default: 30,
