@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 
 import { execa } from 'execa';
 
+import { explainLoadFailure } from './load-failure.js';
 import { err, out } from './log.js';
 import type { ServerConfig } from './resolve.js';
 
@@ -105,6 +106,27 @@ function withParentDeathSignal(command: string, args: string[]): [string, string
   return setpriv ? [setpriv, ['--pdeathsig', 'SIGTERM', '--', command, ...args]] : [command, args];
 }
 
+/**
+ * The app is imported when its process starts (WSGIImportScript), just after Apache answers. For
+ * a few seconds, look for mod_wsgi reporting that import failed and say so plainly: with the log
+ * in a file, the user would otherwise only see 500s.
+ */
+async function watchForLoadFailure(errorLog: string, offset: number, stopped: () => boolean): Promise<void> {
+  const until = Date.now() + LOAD_WATCH_MS;
+  while (Date.now() < until && !stopped()) {
+    await new Promise((r) => setTimeout(r, 200));
+    const failure = explainLoadFailure(tailSince(errorLog, offset, 400));
+    if (failure) {
+      err(`express-wsgi: the application failed to load; requests will get errors until it is fixed:`);
+      err(failure.map((l) => `  ${l}`).join('\n'));
+      err(`  (full traceback in ${errorLog})`);
+      return;
+    }
+  }
+}
+
+const LOAD_WATCH_MS = 5000;
+
 export async function launch(config: ServerConfig): Promise<number> {
   const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
   const logOffset = errorLog ? sizeOf(errorLog) : 0;
@@ -155,6 +177,9 @@ export async function launch(config: ServerConfig): Promise<number> {
   void waitForPort(host, port, () => exited || (timedOut = Date.now() > deadline)).then((ready) => {
     if (ready) {
       out(`Ready: Apache is answering on ${config.url} (pid ${child.pid}). Press Ctrl-C to stop.`);
+      if (errorLog && config.app) {
+        void watchForLoadFailure(errorLog, logOffset, () => exited);
+      }
     } else if (timedOut && !exited) {
       err(
         `express-wsgi: Apache did not answer on ${host}:${port} within ${config.readyTimeout} s (--ready-timeout); stopping it.`,
