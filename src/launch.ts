@@ -38,23 +38,40 @@ export function exitStatus(exitCode: number | undefined, signal: string | undefi
   return number ? 128 + number : 1;
 }
 
-/** Resolves true once something accepts connections on host:port, false when stopped first. */
-function waitForPort(host: string, port: number, until: () => boolean): Promise<boolean> {
+/**
+ * Resolves true once Apache answers an HTTP request on host:port, false when stopped first.
+ * `OPTIONS *` is answered by Apache's core without reaching the application, and a status line
+ * (not just an accepted connection) means the server finished starting.
+ */
+function waitForHttp(host: string, port: number, until: () => boolean): Promise<boolean> {
   return new Promise((resolve) => {
     const attempt = () => {
       if (until()) {
         resolve(false);
         return;
       }
+      let answer = '';
       const socket = connect({ host, port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
+      socket.setTimeout(2000);
+      socket.once('connect', () => socket.write(`OPTIONS * HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+        if (answer.length >= 5) {
+          socket.destroy();
+          if (answer.startsWith('HTTP/')) {
+            resolve(true);
+          } else {
+            setTimeout(attempt, 25);
+          }
+        }
       });
-      socket.once('error', () => {
+      const retry = () => {
         socket.destroy();
         setTimeout(attempt, 25);
-      });
+      };
+      socket.once('error', retry);
+      socket.once('timeout', retry);
+      socket.once('end', () => answer.length < 5 && retry());
     };
     attempt();
   });
@@ -174,7 +191,7 @@ export async function launch(config: ServerConfig): Promise<number> {
   const port = config.port;
   const deadline = Date.now() + config.readyTimeout * 1000;
   let timedOut = false;
-  void waitForPort(host, port, () => exited || (timedOut = Date.now() > deadline)).then((ready) => {
+  void waitForHttp(host, port, () => exited || (timedOut = Date.now() > deadline)).then((ready) => {
     if (ready) {
       out(`Ready: Apache is answering on ${config.url} (pid ${child.pid}). Press Ctrl-C to stop.`);
       if (errorLog && config.app) {

@@ -46,10 +46,13 @@ export function pythonLiteral(value: unknown): string {
   }
   if (typeof value === 'string') {
     // Escape every non-ASCII character too, so the file is plain ASCII whatever the locale.
-    return JSON.stringify(value).replace(
-      /[\u007f-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
+    // Astral characters become \UXXXXXXXX: as a surrogate pair Python would read two characters.
+    return JSON.stringify(value).replace(/[\u{7f}-\u{10ffff}]/gu, (c) => {
+      const code = c.codePointAt(0) as number;
+      return code > 0xffff
+        ? `\\U${code.toString(16).padStart(8, '0')}`
+        : `\\u${code.toString(16).padStart(4, '0')}`;
+    });
   }
   if (Array.isArray(value)) {
     return `[${value.map(pythonLiteral).join(', ')}]`;

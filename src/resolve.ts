@@ -430,7 +430,14 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     : given === undefined && type !== 'static'
       ? serverRoot
       : ctx.cwd;
-  const pythonPath = opts.pythonPath.map((p) => existingDirectory('python-path', p, ctx.cwd));
+  const pythonPath = opts.pythonPath.map((p) => {
+    const dir = existingDirectory('python-path', p, ctx.cwd);
+    if (dir.includes(':')) {
+      // mod_wsgi takes the path as one ':'-separated string.
+      throw badValue('python-path', p, `a directory whose path has no ":" (${dir} has one)`);
+    }
+    return dir;
+  });
   const pythonHome = pythonHomeOf(opts, ctx, discovery);
   const locale = localeOf(opts, ctx.env);
 
@@ -573,7 +580,8 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     listen,
     host: opts.host,
     port: opts.port,
-    serverName: `${shownHost}:${opts.port}`,
+    // ServerName takes a host name; an IPv6 literal there is refused.
+    serverName: `${shownHost.startsWith('[') ? 'localhost' : shownHost}:${opts.port}`,
     url,
     user: accounts.user,
     group: accounts.group,
@@ -581,7 +589,7 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     workingDirectory,
     locale,
     pythonHome,
-    pythonPath: mode === 'embedded' ? [workingDirectory, ...pythonPath] : pythonPath,
+    pythonPath,
     daemon,
     processGroup: mode === 'daemon' ? daemonName : '%{GLOBAL}',
     capacity: { processes, threads },

@@ -152,7 +152,7 @@ export const SCHEMA = [
     default: 'warn',
     check: logLevel,
   }),
-  str('log-directory', 'Logging', 'Directory for the log files (turns off --log-to-terminal).', {
+  str('log-directory', 'Logging', 'Directory for the log files, instead of the server root.', {
     metavar: 'DIRECTORY',
     defaultText: 'the server root',
   }),

@@ -1,0 +1,229 @@
+import { describe, expect, it } from '@jest/globals';
+
+import { type CapacityInput, type Mpm, mpmSettings, pickMpm } from '../../src/capacity.js';
+
+const settings = (input: Partial<CapacityInput> & { mpm: Mpm }) => {
+  const s = mpmSettings({ embedded: false, processes: 1, threads: 5, maximumRequests: 0, ...input });
+  return { ...s, d: Object.fromEntries(s.directives) as Record<string, number> };
+};
+
+// The figures observed from mod_wsgi-express (shared/reference/mod_wsgi-express.md §4.9).
+describe('daemon mode, worker and event', () => {
+  it.each(['event', 'worker'] as const)('%s, 4 processes x 25 threads: the reference figures', (mpm) => {
+    const s = settings({ mpm, processes: 4, threads: 25 });
+    expect(s.mpm).toBe(mpm);
+    expect(s.d).toMatchObject({
+      ThreadsPerChild: 17,
+      ThreadLimit: 17,
+      ServerLimit: 10,
+      MaxRequestWorkers: 170,
+      StartServers: 2,
+      MinSpareThreads: 34,
+      MaxSpareThreads: 102,
+    });
+    expect(s.maxClients).toBe(170);
+  });
+
+  it.each(['event', 'worker'] as const)('%s, the default 1 process x 5 threads, gives 20 clients', (mpm) => {
+    const s = settings({ mpm });
+    expect(s.maxClients).toBe(20);
+    expect(s.d).toMatchObject({
+      ThreadsPerChild: 10,
+      ThreadLimit: 10,
+      ServerLimit: 2,
+      MaxRequestWorkers: 20,
+      StartServers: 1,
+      MinSpareThreads: 10,
+      MaxSpareThreads: 10,
+    });
+  });
+
+  // Worked by hand from the §4.9 formulas: mc = max(--max-clients, PxT) or 10 + max(10, int(1.5xPxT));
+  // TPC = 10 if mc <= 20 else int(mc / (int(mc/20) + 1)); SL = ceil(mc/TPC); StartServers = max(1, int(.2xSL));
+  // MinSpareThreads = max(TPC, int(.2xSL)xTPC); MaxSpareThreads = max(TPC, int(.6xSL)xTPC).
+  it.each([
+    // P, T, --max-clients, TPC, SL, MaxRequestWorkers, StartServers, MinSpare, MaxSpare
+    [1, 1, undefined, 10, 2, 20, 1, 10, 10],
+    [2, 10, undefined, 13, 4, 52, 1, 13, 26],
+    [3, 5, undefined, 16, 2, 32, 1, 16, 16],
+    [8, 25, undefined, 19, 17, 323, 3, 57, 190],
+    [1, 5, 50, 16, 4, 64, 1, 16, 32],
+    [4, 25, 10, 16, 7, 112, 1, 16, 64],
+    [1, 5, 20, 10, 2, 20, 1, 10, 10],
+    [1, 5, 21, 10, 3, 30, 1, 10, 10],
+  ])('P=%p T=%p max-clients=%p: TPC %p, ServerLimit %p, MaxRequestWorkers %p', (...row) => {
+    const [p, t, mc, tpc, sl, mrw, start, minSpare, maxSpare] = row as [
+      number,
+      number,
+      number | undefined,
+      ...number[],
+    ];
+    const s = settings({ mpm: 'event', processes: p, threads: t, maxClients: mc });
+    expect(s.d).toMatchObject({
+      ThreadsPerChild: tpc,
+      ThreadLimit: tpc,
+      ServerLimit: sl,
+      MaxRequestWorkers: mrw,
+      StartServers: start,
+      MinSpareThreads: minSpare,
+      MaxSpareThreads: maxSpare,
+    });
+    expect(s.maxClients).toBe(mrw);
+  });
+
+  it.each([
+    ['event', 0],
+    ['worker', 500],
+  ] as const)(
+    '%s always sets MaxConnectionsPerChild 0, ThreadStackSize and MaxKeepAliveRequests %p',
+    (mpm, mkar) => {
+      const s = settings({ mpm, maximumRequests: 1000 });
+      expect(s.d.MaxConnectionsPerChild).toBe(0);
+      expect(s.d.ThreadStackSize).toBe(262144);
+      expect(s.d.MaxKeepAliveRequests).toBe(mkar);
+    },
+  );
+
+  // Properties Apache itself relies on, over a grid of sizes.
+  const grid: [number, number, number | undefined][] = [];
+  for (const p of [1, 2, 3, 4, 7, 16]) {
+    for (const t of [1, 2, 5, 13, 25, 64]) {
+      for (const mc of [undefined, 1, 37, 400]) {
+        grid.push([p, t, mc]);
+      }
+    }
+  }
+  it.each(grid)('P=%p T=%p max-clients=%p is consistent for Apache', (p, t, mc) => {
+    const { d, maxClients } = settings({ mpm: 'worker', processes: p, threads: t, maxClients: mc });
+    const ThreadsPerChild = d.ThreadsPerChild as number;
+    const ServerLimit = d.ServerLimit as number;
+    expect(d.ThreadLimit).toBe(ThreadsPerChild);
+    expect(d.MaxRequestWorkers).toBe(ServerLimit * ThreadsPerChild);
+    expect(maxClients).toBe(d.MaxRequestWorkers);
+    // Apache must accept at least what the daemons can serve at once, and what --max-clients asks for.
+    expect(maxClients).toBeGreaterThanOrEqual(Math.max(p * t, mc ?? 0));
+    expect(d.StartServers).toBeGreaterThanOrEqual(1);
+    expect(d.StartServers).toBeLessThanOrEqual(ServerLimit);
+    expect(d.MinSpareThreads).toBeLessThanOrEqual(d.MaxSpareThreads as number);
+    expect(d.MaxSpareThreads).toBeLessThanOrEqual(d.MaxRequestWorkers as number);
+    for (const value of Object.values(d)) {
+      expect(Number.isInteger(value)).toBe(true);
+    }
+  });
+});
+
+describe('daemon mode, prefork', () => {
+  it('4 processes x 25 threads: the reference figures 160/8/8/16', () => {
+    const s = settings({ mpm: 'prefork', processes: 4, threads: 25 });
+    expect(s.maxClients).toBe(160);
+    expect(s.d).toMatchObject({
+      ServerLimit: 160,
+      MaxRequestWorkers: 160,
+      StartServers: 8,
+      MinSpareServers: 8,
+      MaxSpareServers: 16,
+    });
+  });
+
+  it.each([
+    // P, T, --max-clients, clients, StartServers, MinSpareServers, MaxSpareServers
+    [1, 5, undefined, 20, 1, 1, 2],
+    [1, 1, undefined, 20, 1, 1, 2],
+    [1, 5, 300, 300, 15, 15, 30],
+    [2, 50, 10, 100, 5, 5, 10],
+    [1, 5, 9, 9, 1, 1, 1],
+  ])(
+    'P=%p T=%p max-clients=%p gives %p clients, %p/%p/%p',
+    (p, t, mc, clients, start, minSpare, maxSpare) => {
+      const s = settings({ mpm: 'prefork', processes: p, threads: t, maxClients: mc });
+      expect(s.maxClients).toBe(clients);
+      expect(s.d).toMatchObject({
+        ServerLimit: clients,
+        MaxRequestWorkers: clients,
+        StartServers: start,
+        MinSpareServers: minSpare,
+        MaxSpareServers: maxSpare,
+      });
+    },
+  );
+
+  it('has no thread directives and keeps connections alive for 500 requests', () => {
+    const s = settings({ mpm: 'prefork', maximumRequests: 50 });
+    expect(Object.keys(s.d)).not.toEqual(expect.arrayContaining(['ThreadsPerChild']));
+    expect(s.d.ThreadsPerChild).toBeUndefined();
+    expect(s.d.ThreadStackSize).toBeUndefined();
+    expect(s.d.MaxConnectionsPerChild).toBe(0);
+    expect(s.d.MaxKeepAliveRequests).toBe(500);
+  });
+});
+
+describe('embedded mode: a fixed pool of P x T', () => {
+  it.each(['worker', 'event'] as const)('%s, 3 processes x 4 threads', (mpm) => {
+    const s = settings({ mpm, embedded: true, processes: 3, threads: 4, maximumRequests: 1000 });
+    expect(s.maxClients).toBe(12);
+    expect(s.d).toMatchObject({
+      StartServers: 3,
+      ServerLimit: 3,
+      ThreadLimit: 4,
+      ThreadsPerChild: 4,
+      MinSpareThreads: 12,
+      MaxSpareThreads: 12,
+      MaxRequestWorkers: 12,
+      // The Apache children are the application processes here, so --maximum-requests recycles them.
+      MaxConnectionsPerChild: 1000,
+      ThreadStackSize: 262144,
+      MaxKeepAliveRequests: mpm === 'event' ? 0 : 100,
+    });
+  });
+
+  it('prefork sets everything to P x T', () => {
+    const s = settings({ mpm: 'prefork', embedded: true, processes: 2, threads: 3, maximumRequests: 7 });
+    expect(s.maxClients).toBe(6);
+    expect(s.d).toEqual({
+      StartServers: 6,
+      MinSpareServers: 6,
+      MaxSpareServers: 6,
+      ServerLimit: 6,
+      MaxRequestWorkers: 6,
+      MaxConnectionsPerChild: 7,
+      MaxKeepAliveRequests: 100,
+    });
+  });
+
+  it.each(['worker', 'prefork'] as const)('%s ignores --max-clients', (mpm) => {
+    const s = settings({ mpm, embedded: true, processes: 2, threads: 5, maxClients: 500 });
+    expect(s.maxClients).toBe(10);
+    expect(s.d.MaxRequestWorkers).toBe(10);
+  });
+});
+
+describe('pickMpm', () => {
+  it.each([
+    // embedded, --server-mpm, installed, expected
+    [false, [], ['event', 'worker', 'prefork'], 'event'],
+    [false, [], ['worker', 'prefork'], 'worker'],
+    [false, [], ['prefork'], 'prefork'],
+    [true, [], ['event', 'worker', 'prefork'], 'worker'],
+    [true, [], ['event', 'prefork'], 'prefork'],
+    [true, ['event'], ['event', 'worker', 'prefork'], 'event'],
+    [false, ['prefork', 'event'], ['event', 'worker', 'prefork'], 'prefork'],
+    [false, ['prefork', 'event'], ['event'], 'event'],
+    [false, ['worker'], ['event', 'prefork'], undefined],
+    [true, [], ['event'], undefined],
+    [false, [], [], undefined],
+  ] as [boolean, string[], Mpm[], Mpm | undefined][])(
+    'embedded=%p --server-mpm %j with %j installed picks %p',
+    (embedded, wanted, installed, expected) => {
+      expect(pickMpm(embedded, wanted, (m) => installed.includes(m))).toBe(expected);
+    },
+  );
+
+  it('asks only about the MPMs it may pick, in order', () => {
+    const asked: Mpm[] = [];
+    pickMpm(true, [], (m) => {
+      asked.push(m);
+      return false;
+    });
+    expect(asked).toEqual(['worker', 'prefork']);
+  });
+});
