@@ -34,3 +34,19 @@ it.each([
   await expect(server.exited).resolves.toEqual({ code: 0, signal: null });
   await waitFor(() => processesOf(server.root).length === 0, 15_000, 'every Apache process to go');
 });
+
+it('stops a server with a request that outlasts --shutdown-timeout without Apache resorting to SIGKILL', async () => {
+  // Left to itself, Apache waits for the worker proxying the request, the worker waits for the
+  // daemon, and after ~10 s Apache logs AH00046 "still did not exit, sending a SIGKILL".
+  const server = await startServer(['slow.wsgi', '--log-level', 'info', '--shutdown-timeout', '1']);
+  const response = get(`${server.url}/?60`).catch((error: Error) => error.message);
+  const log = () => readFileSync(join(server.root, 'error_log'), 'utf8');
+  await waitFor(() => log().includes('slow request started'), 10_000, 'the request to be in flight');
+
+  process.kill(server.child.pid as number, 'SIGTERM');
+  await expect(server.exited).resolves.toEqual({ code: 0, signal: null });
+  await response;
+  expect(log()).toContain('caught SIGTERM, shutting down');
+  expect(log()).not.toContain('AH00046');
+  expect(processesOf(server.root)).toEqual([]);
+});
