@@ -1,0 +1,273 @@
+/**
+ * writeServerRoot and checkServerRoot on real temp directories: modes whatever the umask,
+ * atomic replacement of generated files, user edits kept, and a server root that someone else
+ * could have prepared refused without touching it.
+ */
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+
+import type { Accounts } from '../../src/accounts.js';
+import { UsageError } from '../../src/errors.js';
+import { render, type RenderedFile } from '../../src/render.js';
+import { resolve, type ServerConfig } from '../../src/resolve.js';
+import { checkServerRoot, writeServerRoot } from '../../src/write.js';
+import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from './helpers/fakes.js';
+
+const uid = process.getuid?.() ?? 0;
+
+let dir: string;
+let accounts: Accounts;
+let counter = 0;
+
+beforeAll(() => {
+  dir = tempDir('ew-write-');
+  accounts = fakeAccounts(dir);
+});
+
+afterAll(() => removeDir(dir));
+
+/** A fresh server root path in the temp directory (not created), with its config and files. */
+function setup(raw: Record<string, unknown> = {}): {
+  root: string;
+  config: ServerConfig;
+  files: RenderedFile[];
+} {
+  const root = join(dir, `root-${++counter}`);
+  const config = resolve(
+    options({ 'server-root': root, ...raw }),
+    fakeDiscovery(),
+    fakeContext(accounts, dir),
+  );
+  return { root, config, files: render(config) };
+}
+
+const mode = (path: string) => lstatSync(path).mode & 0o777;
+
+/** Every entry under `path` (not following symlinks): type, mode and content, to compare before/after. */
+function tree(path: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (p: string, rel: string) => {
+    const st = lstatSync(p);
+    const m = (st.mode & 0o777).toString(8);
+    if (st.isSymbolicLink()) {
+      out[rel] = `link ${m} -> ${readlinkSync(p)}`;
+    } else if (st.isDirectory()) {
+      out[rel] = `dir ${m}`;
+      for (const name of readdirSync(p).sort()) {
+        walk(join(p, name), `${rel}/${name}`);
+      }
+    } else {
+      out[rel] = `file ${m} ${readFileSync(p, 'utf8')}`;
+    }
+  };
+  walk(path, '.');
+  return out;
+}
+
+/** The UsageError `fn` throws. */
+function refusal(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a UsageError, got none');
+}
+
+function withUmask<T>(mask: number, fn: () => T): T {
+  const previous = process.umask(mask);
+  try {
+    return fn();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+describe('a new server root', () => {
+  function expectExactModes(root: string, files: readonly RenderedFile[]) {
+    expect(mode(root)).toBe(0o755);
+    expect(files.map((f) => basename(f.path))).toEqual(
+      expect.arrayContaining(['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf']),
+    );
+    for (const file of files) {
+      expect([basename(file.path), mode(file.path)]).toEqual([basename(file.path), file.mode]);
+      expect(readFileSync(file.path, 'utf8')).toBe(file.content);
+    }
+    expect(mode(join(root, 'httpd.conf'))).toBe(0o644);
+    expect(mode(join(root, 'apachectl'))).toBe(0o755);
+    expect(mode(join(root, 'envvars'))).toBe(0o644);
+    expect(mode(join(root, 'rewrite.conf'))).toBe(0o644);
+  }
+
+  it('is created 0755 with every file at its own mode', () => {
+    const { root, config, files } = setup();
+    writeServerRoot(config, files, uid);
+    expectExactModes(root, files);
+    expect(statSync(config.paths.documentRoot).isDirectory()).toBe(true);
+  });
+
+  it('gets the same modes under umask 077', () => {
+    const { root, config, files } = setup();
+    withUmask(0o077, () => writeServerRoot(config, files, uid));
+    expectExactModes(root, files);
+  });
+
+  it('gets a 0755 document root of its own under umask 077', () => {
+    const { config, files } = setup();
+    expect(config.paths.ownDocumentRoot).toBe(true);
+    withUmask(0o077, () => writeServerRoot(config, files, uid));
+    // Apache's children (www-data when started as root) must be able to read it.
+    expect(mode(config.paths.documentRoot)).toBe(0o755);
+  });
+});
+
+describe('a rerun', () => {
+  it('replaces generated files atomically and keeps the edited envvars and rewrite.conf', () => {
+    const first = setup();
+    writeServerRoot(first.config, first.files, uid);
+    const { root } = first;
+    writeFileSync(join(root, 'envvars'), 'export MY_SETTING=1\n');
+    writeFileSync(join(root, 'rewrite.conf'), 'RewriteRule ^/old$ /new [R]\n');
+    writeFileSync(join(root, 'httpd.conf'), '# edited by hand\n');
+    chmodSync(join(root, 'httpd.conf'), 0o600);
+    const inodeBefore = lstatSync(join(root, 'httpd.conf')).ino;
+
+    // Same root, different settings: the generated files must change.
+    const config = resolve(
+      options({ 'server-root': root, port: 8123 }),
+      fakeDiscovery(),
+      fakeContext(accounts, dir),
+    );
+    const files = render(config);
+    const httpdConf = files.find((f) => f.path === join(root, 'httpd.conf'));
+    expect(httpdConf?.content).toContain('8123');
+    writeServerRoot(config, files, uid);
+
+    expect(readFileSync(join(root, 'httpd.conf'), 'utf8')).toBe(httpdConf?.content);
+    expect(mode(join(root, 'httpd.conf'))).toBe(0o644);
+    // A rename puts a new inode in place; rewriting in place would keep the old one.
+    expect(lstatSync(join(root, 'httpd.conf')).ino).not.toBe(inodeBefore);
+    expect(readFileSync(join(root, 'envvars'), 'utf8')).toBe('export MY_SETTING=1\n');
+    expect(readFileSync(join(root, 'rewrite.conf'), 'utf8')).toBe('RewriteRule ^/old$ /new [R]\n');
+    const leftovers = readdirSync(root).filter((name) => name.startsWith('.') || name.endsWith('.tmp'));
+    expect(leftovers).toEqual([]);
+  });
+
+  it('is not stopped by a temp file a killed earlier run left behind', () => {
+    // In a container the CLI often gets the same pid each time, so a stale name can recur.
+    const { root, config, files } = setup();
+    writeServerRoot(config, files, uid);
+    const stale = join(root, `.httpd.conf.${process.pid}.tmp`);
+    writeFileSync(stale, 'half written');
+    writeServerRoot(config, files, uid);
+    expect(readdirSync(root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(readFileSync(join(root, 'httpd.conf'), 'utf8')).toBe(
+      files.find((f) => basename(f.path) === 'httpd.conf')?.content,
+    );
+  });
+});
+
+describe('refusals', () => {
+  /** A directory with a file in it, as a previous run (or someone else) might have left. */
+  function prepared(path: string, dirMode = 0o755): string {
+    mkdirSync(path);
+    writeFileSync(join(path, 'httpd.conf'), '# not ours\n');
+    chmodSync(path, dirMode);
+    return path;
+  }
+
+  function expectRefused(
+    root: string,
+    watch: string,
+    write: () => unknown,
+    check: () => unknown,
+    reason: RegExp,
+  ) {
+    const before = tree(watch);
+    for (const attempt of [write, check]) {
+      const message = refusal(attempt);
+      expect(message).toContain('--server-root');
+      expect(message).toContain(JSON.stringify(root));
+      expect(message).toMatch(reason);
+    }
+    expect(tree(watch)).toEqual(before);
+  }
+
+  it('refuses a symbolic link to a directory', () => {
+    const { root, config, files } = setup();
+    const target = prepared(`${root}-target`);
+    symlinkSync(target, root);
+    const before = tree(target);
+    expectRefused(
+      root,
+      root,
+      () => writeServerRoot(config, files, uid),
+      () => checkServerRoot(root, uid),
+      /symbolic link/,
+    );
+    expect(tree(target)).toEqual(before);
+  });
+
+  it('refuses a file', () => {
+    const { root, config, files } = setup();
+    writeFileSync(root, 'a file, not a directory\n');
+    expectRefused(
+      root,
+      root,
+      () => writeServerRoot(config, files, uid),
+      () => checkServerRoot(root, uid),
+      /is not a directory/,
+    );
+  });
+
+  it.each([
+    ['0775', /can be written by its group \(mode 775\)/],
+    ['0777', /can be written by anyone \(mode 777\)/],
+    ['0757', /can be written by anyone \(mode 757\)/],
+  ])('refuses a directory with mode %s', (dirMode, reason) => {
+    const { root, config, files } = setup();
+    prepared(root, parseInt(dirMode, 8));
+    expectRefused(
+      root,
+      root,
+      () => writeServerRoot(config, files, uid),
+      () => checkServerRoot(root, uid),
+      reason,
+    );
+  });
+
+  it('refuses a directory that belongs to another uid', () => {
+    const { root, config, files } = setup();
+    prepared(root);
+    const other = uid + 1;
+    expectRefused(
+      root,
+      root,
+      () => writeServerRoot(config, files, other),
+      () => checkServerRoot(root, other),
+      new RegExp(`belongs to uid ${uid}, not to you \\(uid ${other}\\)`),
+    );
+  });
+
+  it('accepts a missing root and an existing 0755 one of ours', () => {
+    const { root } = setup();
+    expect(() => checkServerRoot(root, uid)).not.toThrow();
+    prepared(root);
+    expect(() => checkServerRoot(root, uid)).not.toThrow();
+    chmodSync(root, 0o700);
+    expect(() => checkServerRoot(root, uid)).not.toThrow();
+  });
+});
