@@ -3,13 +3,17 @@
  * must be a real directory we own that nobody else can write to (the default path lives in a
  * shared /tmp), and every file is replaced atomically with an explicit mode.
  */
+import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
+  fchmodSync,
   fsyncSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   writeSync,
@@ -50,17 +54,30 @@ export function checkServerRoot(root: string, uid: number): void {
   }
 }
 
-function writeAtomically(file: RenderedFile): void {
-  const temp = join(dirname(file.path), `.${basename(file.path)}.${process.pid}.tmp`);
+/** A fresh name beside the target: never a leftover of an earlier, killed run. */
+const tempNameFor = (path: string) =>
+  join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+
+function writeTemp(file: RenderedFile): string {
+  const temp = tempNameFor(file.path);
   const fd = openSync(temp, 'wx', file.mode);
   try {
     writeSync(fd, file.content);
     fsyncSync(fd);
-  } finally {
+    fchmodSync(fd, file.mode); // openSync's mode is reduced by the umask
+  } catch (error) {
     closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
   }
+  closeSync(fd);
+  return temp;
+}
+
+/** Replaces the file in one step: readers see the old content or the new, never a mix. */
+function writeAtomically(file: RenderedFile): void {
+  const temp = writeTemp(file);
   try {
-    chmodSync(temp, file.mode); // openSync's mode is reduced by the umask
     renameSync(temp, file.path);
   } catch (error) {
     rmSync(temp, { force: true });
@@ -68,15 +85,33 @@ function writeAtomically(file: RenderedFile): void {
   }
 }
 
+/** Creates the file complete or not at all, and never replaces one that exists (the user's edits). */
 function writeIfMissing(file: RenderedFile): void {
+  const temp = writeTemp(file);
   try {
-    const fd = openSync(file.path, 'wx', file.mode);
-    try {
-      writeSync(fd, file.content);
-    } finally {
-      closeSync(fd);
+    linkSync(temp, file.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw error;
     }
-    chmodSync(file.path, file.mode);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Temp files a run that was killed mid-write left behind. */
+function removeLeftovers(root: string, files: readonly RenderedFile[]): void {
+  const prefixes = files.map((f) => `.${basename(f.path)}.`);
+  for (const name of readdirSync(root)) {
+    if (name.endsWith('.tmp') && prefixes.some((p) => name.startsWith(p))) {
+      rmSync(join(root, name), { force: true });
+    }
+  }
+}
+
+function makeDirectory(path: string, options: { recursive?: boolean } = {}): void {
+  try {
+    mkdirSync(path, { mode: 0o755, ...options });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
       throw error;
@@ -86,18 +121,17 @@ function writeIfMissing(file: RenderedFile): void {
 
 export function writeServerRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
   const { serverRoot, documentRoot, ownDocumentRoot } = config.paths;
+  // Create first, then check what is there: checking first would leave a moment for someone else
+  // to put a directory of theirs in place.
   checkServerRoot(serverRoot, uid);
-  try {
-    mkdirSync(serverRoot, { mode: 0o755 });
-    chmodSync(serverRoot, 0o755);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw error;
-    }
-  }
+  makeDirectory(serverRoot);
+  checkServerRoot(serverRoot, uid);
+  chmodSync(serverRoot, 0o755); // mkdir's mode is reduced by the umask; Apache's user must get in
   if (ownDocumentRoot) {
-    mkdirSync(documentRoot, { recursive: true, mode: 0o755 });
+    makeDirectory(documentRoot, { recursive: true });
+    chmodSync(documentRoot, 0o755);
   }
+  removeLeftovers(serverRoot, files);
   for (const file of files) {
     if (file.keepExisting) {
       writeIfMissing(file);
