@@ -244,3 +244,16 @@ export function discoverModWsgi(
   const dir = wanted ? (modulesDirectory ?? '/') : findModulesDirectory(modulesDirectory, env);
   return findModWsgi(option, dir, env);
 }
+
+/** Whether a module version is at least `wanted` ("6.0.0"). */
+export function versionAtLeast(found: readonly number[], wanted: string): boolean {
+  const want = wanted.split('.').map(Number);
+  for (let i = 0; i < Math.max(found.length, want.length); i++) {
+    const a = found[i] ?? 0;
+    const b = want[i] ?? 0;
+    if (a !== b) {
+      return a > b;
+    }
+  }
+  return true;
+}

@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 
 import Handlebars from 'handlebars';
 
+import { FEATURES } from './features/index.js';
+import type { FeatureResult } from './features/types.js';
 import { apacheQuote, pythonLiteral, shellQuote } from './quote.js';
 import type { ServerConfig } from './resolve.js';
 
@@ -19,13 +21,19 @@ hbs.registerHelper('opt', (key: string, value: string | number) => `${key}=${apa
 hbs.registerHelper('sh', (value: string | number) => shellQuote(value));
 hbs.registerHelper('py', (value: unknown) => pythonLiteral(value));
 hbs.registerHelper('join', (items: string[], sep: string) => items.join(sep));
+hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+/** A regex matching a URL path prefix and everything under it: /server-status → ^/server-status(/|$). */
+hbs.registerHelper('prefixPattern', (path: string) => `^${path.replace(/[.*+?^$()[\]{}|\\]/g, '\\$&')}(/|$)`);
+for (const name of Object.keys(FEATURES)) {
+  hbs.registerPartial(name, readFileSync(new URL(`features/${name}.hbs`, TEMPLATES), 'utf8'));
+}
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 function template(name: string): Handlebars.TemplateDelegate {
   let t = cache.get(name);
   if (!t) {
     const source = readFileSync(new URL(`${name}.hbs`, TEMPLATES), 'utf8');
-    t = hbs.compile(source, { strict: true, noEscape: true, knownHelpersOnly: false });
+    t = hbs.compile(source, { strict: true, noEscape: true, preventIndent: true });
     cache.set(name, t);
   }
   return t;
@@ -68,6 +76,11 @@ export function render(config: ServerConfig): RenderedFile[] {
     files.push({ path: paths.handler, content: template('handler.wsgi')(data), mode: 0o644 });
     if (config.app.welcome) {
       files.push({ path: paths.welcome, content: template('welcome.wsgi')(data), mode: 0o644 });
+    }
+  }
+  for (const result of Object.values(config.features) as FeatureResult[]) {
+    for (const extra of result.files ?? []) {
+      files.push({ path: extra.path, content: template(extra.template)(data), mode: extra.mode });
     }
   }
   return files;

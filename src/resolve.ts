@@ -8,9 +8,12 @@ import { basename, dirname, isAbsolute, join, resolve as resolvePath } from 'nod
 
 import type { Account, Accounts } from './accounts.js';
 import { type MpmSettings, mpmSettings, pickMpm } from './capacity.js';
-import type { Discovery } from './discovery.js';
+import { type Discovery, versionAtLeast } from './discovery.js';
+import { FEATURES, type Features } from './features/index.js';
+import type { FeatureResult } from './features/types.js';
+import { camel, type Spec } from './options/define.js';
 import { badValue, EnvironmentError, UsageError } from './errors.js';
-import type { Options } from './options/schema.js';
+import { type Options, SCHEMA } from './options/schema.js';
 
 export interface Context {
   readonly cwd: string;
@@ -37,7 +40,8 @@ export interface UrlAlias {
   readonly file?: { readonly dir: string; readonly name: string };
 }
 
-export interface ServerConfig {
+/** What the core resolver decides; features add to it (src/features/). */
+export interface CoreConfig {
   readonly version: string;
   readonly argv: readonly string[];
   readonly mode: Mode;
@@ -121,6 +125,8 @@ export interface ServerConfig {
   /** SIGTERM drains requests in flight (Apache's graceful-stop) for at most this many seconds. */
   readonly gracefulStop?: { readonly timeout: number };
   readonly setupOnly: boolean;
+  /** URL path prefixes never handed to the application (features add them, e.g. /server-status). */
+  readonly appExclusions: readonly string[];
   /** Things worth telling the user that are not errors. */
   readonly warnings: readonly string[];
 }
@@ -353,7 +359,11 @@ function firstExisting(paths: readonly string[]): string | undefined {
   return paths.find((p) => statOf(p)?.isFile());
 }
 
-export function resolve(opts: Options, discovery: Discovery, ctx: Context): ServerConfig {
+function resolveCore(
+  opts: Options,
+  discovery: Discovery,
+  ctx: Context,
+): CoreConfig & { wantedModules: string[] } {
   const warnings: string[] = [];
   const host = opts.host ?? 'localhost';
   const serverRoot = serverRootOf(opts, host, ctx);
@@ -481,7 +491,6 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
   if (opts.setenv.length || opts.passenv.length) {
     wanted.push('env');
   }
-  const modules = modulesOf(discovery, mpm, wanted);
 
   const listenHost = opts.host ? urlHost(opts.host) : undefined;
   const listen = listenHost ? `${listenHost}:${opts.port}` : String(opts.port);
@@ -575,7 +584,8 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     httpd: discovery.httpd,
     shell: '/bin/sh',
     modWsgiVersion: discovery.modWsgi.version.join('.'),
-    modules,
+    modules: [],
+    wantedModules: wanted,
     mpm: mpmConfig,
     listen,
     host: opts.host,
@@ -615,7 +625,59 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     readyTimeout: opts.readyTimeout,
     gracefulStop: opts.gracefulStop ? { timeout: opts.shutdownTimeout } : undefined,
     setupOnly: opts.setupOnly,
+    appExclusions: [],
     warnings,
+  };
+}
+
+export interface ServerConfig extends CoreConfig {
+  readonly features: Features;
+}
+
+/** Refuses an option the installed mod_wsgi is too old for, or one only accepted to be refused. */
+function checkSupported(opts: Options, discovery: Discovery): void {
+  for (const spec of SCHEMA as readonly Spec[]) {
+    const value = (opts as unknown as Record<string, unknown>)[camel(spec.name)];
+    const given = Array.isArray(value)
+      ? value.length > 0
+      : value !== undefined && value !== false && value !== spec.default;
+    if (!given) {
+      continue;
+    }
+    if (spec.refused) {
+      throw new UsageError(`--${spec.name} is not supported: ${spec.refused}`);
+    }
+    if (spec.minModWsgi && !versionAtLeast(discovery.modWsgi.version, spec.minModWsgi)) {
+      throw new UsageError(
+        `--${spec.name} needs mod_wsgi >= ${spec.minModWsgi}, found ${discovery.modWsgi.version.join('.')} (${discovery.modWsgi.path}).`,
+      );
+    }
+  }
+}
+
+export function resolve(opts: Options, discovery: Discovery, ctx: Context): ServerConfig {
+  checkSupported(opts, discovery);
+  const { wantedModules, ...core } = resolveCore(opts, discovery, ctx);
+  const features = Object.fromEntries(
+    Object.entries(FEATURES).map(([name, feature]) => [
+      name,
+      feature.resolve({ opts, ctx, discovery, core }),
+    ]),
+  ) as unknown as Features;
+  const results = Object.values(features) as FeatureResult[];
+  const extraModules = results.flatMap((r) => r.modules ?? []);
+  const modules = modulesOf(discovery, core.mpm.mpm, [...new Set([...wantedModules, ...extraModules])]);
+  const daemon = core.daemon && {
+    ...core.daemon,
+    options: [...core.daemon.options, ...results.flatMap((r) => r.daemonOptions ?? [])],
+  };
+  return {
+    ...core,
+    modules,
+    daemon,
+    appExclusions: results.flatMap((r) => r.appExclusions ?? []),
+    warnings: [...core.warnings, ...results.flatMap((r) => r.warnings ?? [])],
+    features,
   };
 }
 

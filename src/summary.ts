@@ -1,4 +1,5 @@
 /** The block start-server and setup-server print: where everything is and how the server is sized. */
+import type { FeatureResult } from './features/types.js';
 import type { ServerConfig } from './resolve.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
@@ -52,6 +53,9 @@ export function summaryLines(config: ServerConfig, setupOnly: boolean): [string,
     ['Server Backlog', '500 (connections)'],
     ['Locale Setting', config.locale],
   );
+  for (const result of Object.values(config.features) as FeatureResult[]) {
+    lines.push(...(result.summary ?? []).map(([label, value]): [string, string] => [label, value]));
+  }
   if (config.startedAsRoot) {
     lines.push(['Run As', `${config.user.name}:${config.group.name} (started as root)`]);
   }

@@ -34,6 +34,10 @@ export interface Spec<N extends string = string, K extends Kind = Kind> {
   /** Inclusive numeric range for int and float options. */
   readonly min?: number;
   readonly max?: number;
+  /** The mod_wsgi version the option needs, e.g. '6.0.0': asking for it with an older module is refused. */
+  readonly minModWsgi?: string;
+  /** Accepted only to refuse it with this reason (Windows-only or removed upstream). */
+  readonly refused?: string;
   /** Extra check on a parsed scalar (or each list item); returns what is valid, or undefined when fine. */
   readonly check?: (value: string) => string | undefined;
 }

@@ -2,6 +2,7 @@
  * Every option that start-server and setup-server accept, declared once. Names, argument shapes
  * and defaults follow mod_wsgi-express 6.0.5 so that its command lines paste in unchanged.
  */
+import { FEATURE_OPTIONS } from '../features/index.js';
 import { flag, float, int, list, type OptionsOf, pairs, str } from './define.js';
 
 const LOG_LEVEL = /^(emerg|alert|crit|error|warn|notice|info|debug|trace[1-8])$/;
@@ -267,6 +268,8 @@ export const SCHEMA = [
     default: 30,
     min: 0.1,
   }),
+  // The rest live with the feature that uses them, in src/features/.
+  ...FEATURE_OPTIONS,
 ] as const;
 
 export type Options = OptionsOf<typeof SCHEMA> & {

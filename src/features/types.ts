@@ -1,0 +1,39 @@
+/**
+ * A feature is a group of options with its own resolver and template partial: src/features/NAME.ts
+ * declares the options (OPTIONS) and turns them into a FeatureResult; templates/features/NAME.hbs
+ * prints it at the hook points of httpd.conf.hbs. The core resolver merges what features need
+ * from it (Apache modules, WSGIDaemonProcess options, paths the app must not take, summary lines).
+ */
+import type { Discovery } from '../discovery.js';
+import type { Options } from '../options/schema.js';
+import type { Context, CoreConfig } from '../resolve.js';
+
+export interface FeatureInput {
+  readonly opts: Options;
+  readonly ctx: Context;
+  readonly discovery: Discovery;
+  /** Everything the core resolver decided (paths, mode, daemon, logs, …). */
+  readonly core: CoreConfig;
+}
+
+export interface ExtraFile {
+  /** Absolute path, normally in the server root. */
+  readonly path: string;
+  /** Name of a template in templates/ (without .hbs), rendered with the whole ServerConfig. */
+  readonly template: string;
+  readonly mode: number;
+}
+
+export interface FeatureResult {
+  /** Apache modules to load, as in mod_NAME.so (e.g. 'ssl', 'proxy_http'). */
+  readonly modules?: readonly string[];
+  /** Extra options on the WSGIDaemonProcess line (daemon mode only). */
+  readonly daemonOptions?: readonly (readonly [string, string | number])[];
+  /** URL paths (prefixes) that must never be handed to the application, e.g. /server-status. */
+  readonly appExclusions?: readonly string[];
+  /** Lines for the printed summary. */
+  readonly summary?: readonly (readonly [string, string])[];
+  /** More generated files. */
+  readonly files?: readonly ExtraFile[];
+  readonly warnings?: readonly string[];
+}
