@@ -17,7 +17,7 @@ export async function serve(
   setupOnly: boolean,
   argv: readonly string[],
 ): Promise<number> {
-  const opts = parseOptions(raw);
+  const opts = parseOptions(raw, process.env);
   const discovery = discover({
     httpdExecutable: opts.httpdExecutable,
     modulesDirectory: opts.modulesDirectory,

@@ -3,7 +3,10 @@
  * object. All value checks that need no file system live here, so mistakes are caught before
  * discovery or any write.
  */
-import { badValue } from '../errors.js';
+import { readFileSync } from 'node:fs';
+
+import { badValue, UsageError } from '../errors.js';
+import { closest } from '../suggest.js';
 import { camel, type Spec } from './define.js';
 import { type Options, SCHEMA } from './schema.js';
 
@@ -90,12 +93,80 @@ function rawValue(raw: Raw, spec: Spec): unknown {
   return given.length > 1 ? given.flat() : given[0];
 }
 
-export function parseOptions(raw: Raw): Options {
+/** The environment variable that can set an option: --log-to-terminal → EXPRESS_WSGI_LOG_TO_TERMINAL. */
+export const envName = (option: string) => `EXPRESS_WSGI_${option.toUpperCase().replace(/-/g, '_')}`;
+
+/** An option's value as an environment variable gives it: words for lists and pairs, yes/no for flags. */
+function fromEnv(spec: Spec, text: string): unknown {
+  const name = envName(spec.name);
+  if (spec.kind === 'flag') {
+    if (/^(1|true|yes|on)$/i.test(text)) {
+      return true;
+    }
+    if (/^(0|false|no|off|)$/i.test(text)) {
+      return false;
+    }
+    throw new UsageError(
+      `${name}: ${JSON.stringify(text)} is not valid; expected 1/0, true/false, yes/no or on/off.`,
+    );
+  }
+  return spec.kind === 'list' || spec.kind === 'pairs' ? text.split(/\s+/).filter(Boolean) : text;
+}
+
+/** A --config file: a JSON object of option names (as on the command line, without dashes) to values. */
+export function readConfigFile(path: string): Raw {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw badValue('config', path, `a readable JSON file (${(error as Error).message})`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw badValue('config', path, 'a JSON object of option names to values, e.g. {"port": 8080}');
+  }
+  const known = new Map(
+    (SCHEMA as readonly Spec[]).flatMap((s) => [s.name, ...(s.aliases ?? [])].map((n) => [n, s])),
+  );
+  const out: Raw = {};
+  for (const [key, value] of Object.entries(data)) {
+    const name = key.replace(/^--/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const spec = known.get(name);
+    if (!spec || name === 'config') {
+      const guess = closest(name, [...known.keys()]);
+      throw badValue(
+        'config',
+        path,
+        `known option names only; ${JSON.stringify(key)} is not one${guess ? ` (did you mean "${guess}"?)` : ''}`,
+      );
+    }
+    // Numbers and booleans arrive typed; the usual checks run on their text.
+    out[spec.name] = Array.isArray(value)
+      ? value.flat().map(String)
+      : typeof value === 'boolean'
+        ? value
+        : String(value);
+  }
+  return out;
+}
+
+/**
+ * Raw values from the command line, then EXPRESS_WSGI_* variables, then a --config file (the first
+ * that gives an option wins), converted and checked against the schema.
+ */
+export function parseOptions(raw: Raw, env: NodeJS.ProcessEnv = {}): Options {
+  const configPath = raw.config === undefined ? env[envName('config')] : String(raw.config);
+  const fromFile = configPath ? readConfigFile(configPath) : {};
   const out: Record<string, unknown> = {};
   for (const spec of SCHEMA as readonly Spec[]) {
-    out[camel(spec.name)] = convert(spec, rawValue(raw, spec));
+    const envText = env[envName(spec.name)];
+    const value =
+      rawValue(raw, spec) ??
+      (envText !== undefined ? fromEnv(spec, envText) : undefined) ??
+      fromFile[spec.name];
+    out[camel(spec.name)] = convert(spec, value);
   }
-  const app = raw.app === undefined ? undefined : String(raw.app);
+  const given = raw.app ?? fromFile['entry-point'];
+  const app = given === undefined ? undefined : String(given);
   if (app !== undefined && UNSAFE.test(app)) {
     throw badValue('entry-point', app, 'a path without line breaks, NUL bytes or ${...}');
   }

@@ -263,6 +263,14 @@ export const SCHEMA = [
     'Server',
     'On SIGTERM, let requests in flight finish (within --shutdown-timeout) before stopping.',
   ),
+  str(
+    'config',
+    'Server',
+    'A JSON file of options, e.g. {"port": 8080, "access-log": true}; flags given here win.',
+    {
+      metavar: 'FILE-PATH',
+    },
+  ),
   float('ready-timeout', 'Server', 'Seconds start-server waits for Apache to answer on its port.', {
     metavar: 'SECONDS',
     default: 30,

@@ -1,0 +1,106 @@
+/** Where option values come from: the command line, then EXPRESS_WSGI_* variables, then a --config file. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from '@jest/globals';
+
+import { UsageError } from '../../src/errors.js';
+import { envName, parseOptions } from '../../src/options/parse.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ew-sources-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function configFile(content: unknown): string {
+  const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+describe('environment variables', () => {
+  it('names every option EXPRESS_WSGI_<NAME>', () => {
+    expect(envName('log-to-terminal')).toBe('EXPRESS_WSGI_LOG_TO_TERMINAL');
+  });
+
+  it.each([
+    ['EXPRESS_WSGI_PORT', '8080', 'port', 8080],
+    ['EXPRESS_WSGI_ACCESS_LOG', 'yes', 'accessLog', true],
+    ['EXPRESS_WSGI_ACCESS_LOG', 'off', 'accessLog', false],
+    ['EXPRESS_WSGI_PYTHON_PATH', '/a /b', 'pythonPath', ['/a', '/b']],
+    [
+      'EXPRESS_WSGI_SETENV',
+      'A 1 B 2',
+      'setenv',
+      [
+        ['A', '1'],
+        ['B', '2'],
+      ],
+    ],
+    ['EXPRESS_WSGI_SOCKET_PREFIX', '/tmp/w', 'socketPrefix', '/tmp/w'],
+  ])('%s=%s sets %s', (name, value, key, expected) => {
+    const opts = parseOptions({}, { [name]: value }) as unknown as Record<string, unknown>;
+    expect(opts[key]).toEqual(expected);
+  });
+
+  it('loses to the command line', () => {
+    expect(parseOptions({ port: '9000' }, { EXPRESS_WSGI_PORT: '8080' }).port).toBe(9000);
+  });
+
+  it('is checked like the command line', () => {
+    expect(() => parseOptions({}, { EXPRESS_WSGI_PORT: 'http' })).toThrow('--port: "http" is not valid');
+    expect(() => parseOptions({}, { EXPRESS_WSGI_DIRECTORY_LISTING: 'maybe' })).toThrow(
+      'EXPRESS_WSGI_DIRECTORY_LISTING: "maybe" is not valid',
+    );
+  });
+});
+
+describe('--config', () => {
+  it('reads option names with or without dashes, camelCase too, with typed values', () => {
+    const path = configFile({
+      port: 8123,
+      'access-log': true,
+      '--threads': '3',
+      urlAlias: [['/s', '/srv/s']],
+    });
+    const opts = parseOptions({ config: path });
+    expect([opts.port, opts.accessLog, opts.threads, opts.urlAlias]).toEqual([
+      8123,
+      true,
+      3,
+      [['/s', '/srv/s']],
+    ]);
+  });
+
+  it('gives the entry point as "entry-point" and loses to the command line and the environment', () => {
+    const path = configFile({ 'entry-point': 'app.wsgi', port: 8123, threads: 2 });
+    const opts = parseOptions({ config: path, port: '9000' }, { EXPRESS_WSGI_THREADS: '4' });
+    expect([opts.app, opts.port, opts.threads]).toEqual(['app.wsgi', 9000, 4]);
+  });
+
+  it('can be named by EXPRESS_WSGI_CONFIG', () => {
+    expect(parseOptions({}, { EXPRESS_WSGI_CONFIG: configFile({ port: 8124 }) }).port).toBe(8124);
+  });
+
+  it.each([
+    ['an unknown option, with a suggestion', { prot: 1 }, '"prot" is not one (did you mean "port"?)'],
+    ['a bad value', { port: 70000 }, '--port: "70000" is not valid'],
+    ['not an object', [1, 2], 'a JSON object of option names to values'],
+    ['not JSON', '{port: 1', 'a readable JSON file'],
+  ])('refuses %s', (_what, content, message) => {
+    const path = configFile(content);
+    let error: unknown;
+    try {
+      parseOptions({ config: path });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('refuses a file that does not exist, naming --config', () => {
+    expect(() => parseOptions({ config: join(dir, 'missing.json') })).toThrow(
+      /^--config: ".*missing\.json" is not valid/,
+    );
+  });
+});
