@@ -1,7 +1,7 @@
 // What a restart costs while requests are flowing: wrk runs for a few seconds against the default
 // daemon-mode server while the launcher gets SIGUSR1 (graceful restart) or SIGHUP (hard restart)
 // part-way through; a run with no signal is the baseline. Interleaved repetitions, medians.
-//   node bench/restart-under-load.mjs [repetitions]
+//   node bench/restart-under-load.mjs [repetitions] [start-server flags…]
 import {
   ensureBuilt,
   ensureWrk,
@@ -15,6 +15,7 @@ import {
 } from './lib.mjs';
 
 const repetitions = Number(process.argv[2] ?? 3);
+const flags = process.argv.slice(3);
 const SECONDS = 6;
 ensureBuilt();
 ensureWrk();
@@ -24,7 +25,7 @@ const runs = Object.fromEntries(cases.map((c) => [c, []]));
 const cwd = workdir('hello.wsgi');
 for (let i = 0; i < repetitions; i++) {
   for (const signal of cases) {
-    const launcher = await startLauncher(['hello.wsgi', '--processes', '2', '--threads', '5'], cwd);
+    const launcher = await startLauncher(['hello.wsgi', '--processes', '2', '--threads', '5', ...flags], cwd);
     await wrk(launcher.url, { connections: 4, seconds: 1 }); // warm up the daemon processes
     const timer =
       signal === 'none' ? undefined : setTimeout(() => launcher.child.kill(signal), (SECONDS * 1000) / 3);
@@ -55,5 +56,5 @@ for (const s of summary) {
   );
 }
 process.stdout.write(
-  `written to ${saveResults('restart-under-load', { machine: machine(), summary, runs })}\n`,
+  `written to ${saveResults('restart-under-load', { machine: machine(), flags, summary, runs })}\n`,
 );

@@ -8,6 +8,8 @@ import { hideBin } from 'yargs/helpers';
 
 import { EnvironmentError, UsageError } from './errors.js';
 import { err } from './log.js';
+import type { Spec } from './options/define.js';
+import { SCHEMA } from './options/schema.js';
 import { OPTION_NAMES, yargsOptions } from './options/yargs.js';
 import { closest } from './suggest.js';
 import { VERSION } from './version.js';
@@ -31,6 +33,13 @@ function usageMessage(message: string): string {
         .join('\n');
     }
     return `unexpected argument ${JSON.stringify(words[0])}; only one APP may be given.`;
+  }
+  const missing = /^Not enough arguments following: (.*)$/.exec(message);
+  if (missing) {
+    const metavar = (SCHEMA as readonly Spec[]).find(
+      (s) => s.name === missing[1] || s.aliases?.includes(missing[1] ?? ''),
+    )?.metavar;
+    return `--${missing[1]} needs ${metavar?.includes(' ') ? `two values: ${metavar}` : `a value${metavar ? `: ${metavar}` : ''}`}.`;
   }
   const command = /^Did you mean (.*)\?$/.exec(message);
   if (command) {
@@ -109,7 +118,11 @@ async function main(): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue('Documentation: docs/options.md and README.md in the express-wsgi package.')
     .fail((message, error) => {
-      throw error ?? new UsageError(usageMessage(message));
+      // yargs' own parse errors (YError) are the user's mistakes too.
+      if (!error || error.name === 'YError') {
+        throw new UsageError(usageMessage(message ?? error?.message ?? ''));
+      }
+      throw error;
     })
     .parseAsync();
 }

@@ -419,13 +419,13 @@ export interface RunResult {
 export function run(
   file: string,
   args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       file,
       args,
-      { cwd: options.cwd, timeout: options.timeoutMs ?? 30_000, encoding: 'utf8' },
+      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 30_000, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         resolve({ code, stdout, stderr });
