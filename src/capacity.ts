@@ -20,6 +20,14 @@ export interface CapacityInput {
   readonly threads: number;
   readonly maxClients?: number;
   readonly maximumRequests: number;
+  /**
+   * Fractions (0 to 1) of the server capacity for the spare-worker directives in daemon mode
+   * (--initial-workers, --minimum-spare-workers, --maximum-spare-workers); unset, the per-MPM
+   * defaults of mod_wsgi-express. The minimum defaults to the initial fraction.
+   */
+  readonly initialWorkers?: number;
+  readonly minimumSpareWorkers?: number;
+  readonly maximumSpareWorkers?: number;
 }
 
 /** Event misbehaves with fewer than 3 threads per process (mod_wsgi 4.8.0 notes): embedded mode avoids it. */
@@ -75,18 +83,22 @@ function embeddedSettings({ mpm, processes: p, threads: t, maximumRequests }: Ca
   };
 }
 
-function daemonSettings({ mpm, processes: p, threads: t, maxClients }: CapacityInput): MpmSettings {
+function daemonSettings(input: CapacityInput): MpmSettings {
+  const { mpm, processes: p, threads: t, maxClients } = input;
   // Apache only proxies to the daemons here, so it gets headroom above processes × threads.
   const mc =
     maxClients !== undefined ? Math.max(maxClients, p * t) : 10 + Math.max(10, Math.floor(1.5 * p * t));
+  const initial = input.initialWorkers ?? (mpm === 'prefork' ? 0.05 : 0.2);
+  const minSpare = input.minimumSpareWorkers ?? initial;
+  const maxSpare = input.maximumSpareWorkers ?? (mpm === 'prefork' ? 0.1 : 0.6);
   if (mpm === 'prefork') {
     return {
       mpm,
       maxClients: mc,
       directives: [
-        ['StartServers', Math.max(1, Math.floor(0.05 * mc))],
-        ['MinSpareServers', Math.max(1, Math.floor(0.05 * mc))],
-        ['MaxSpareServers', Math.max(1, Math.floor(0.1 * mc))],
+        ['StartServers', Math.max(1, Math.floor(initial * mc))],
+        ['MinSpareServers', Math.max(1, Math.floor(minSpare * mc))],
+        ['MaxSpareServers', Math.max(1, Math.floor(maxSpare * mc))],
         ['ServerLimit', mc],
         ['MaxRequestWorkers', mc],
         ['MaxConnectionsPerChild', 0],
@@ -100,12 +112,12 @@ function daemonSettings({ mpm, processes: p, threads: t, maxClients }: CapacityI
     mpm,
     maxClients: sl * tpc,
     directives: [
-      ['StartServers', Math.max(1, Math.floor(0.2 * sl))],
+      ['StartServers', Math.max(1, Math.floor(initial * sl))],
       ['ServerLimit', sl],
       ['ThreadLimit', tpc],
       ['ThreadsPerChild', tpc],
-      ['MinSpareThreads', Math.max(tpc, Math.floor(0.2 * sl) * tpc)],
-      ['MaxSpareThreads', Math.max(tpc, Math.floor(0.6 * sl) * tpc)],
+      ['MinSpareThreads', Math.max(tpc, Math.floor(minSpare * sl) * tpc)],
+      ['MaxSpareThreads', Math.max(tpc, Math.floor(maxSpare * sl) * tpc)],
       ['MaxRequestWorkers', sl * tpc],
       ['MaxConnectionsPerChild', 0],
       ['ThreadStackSize', 262144],

@@ -39,7 +39,7 @@ export function checkNotRunning(config: ServerConfig): void {
 }
 
 /** Binds the address for a moment, as Apache is about to. */
-export function checkPortFree(host: string | undefined, port: number): Promise<void> {
+export function checkPortFree(host: string | undefined, port: number, option = 'port'): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -47,19 +47,19 @@ export function checkPortFree(host: string | undefined, port: number): Promise<v
       if (error.code === 'EADDRINUSE') {
         reject(
           new UsageError(
-            `--port: ${port} is already in use on ${where}; stop what listens there or give another --port.`,
+            `--${option}: ${port} is already in use on ${where}; stop what listens there or give another --${option}.`,
           ),
         );
       } else if (error.code === 'EACCES') {
         reject(
           new UsageError(
-            `--port: ${port} needs root to listen on (ports below 1024 are privileged); give --port 8000 or above.`,
+            `--${option}: ${port} needs root to listen on (ports below 1024 are privileged); give a port of 1024 or above.`,
           ),
         );
       } else if (error.code === 'EADDRNOTAVAIL') {
         reject(new UsageError(`--host: ${JSON.stringify(host)} is not an address of this machine.`));
       } else {
-        reject(new UsageError(`--port: cannot listen on ${where}: ${error.message}`));
+        reject(new UsageError(`--${option}: cannot listen on ${where}: ${error.message}`));
       }
     });
     server.listen({ host: host?.replace(/^\[|\]$/g, ''), port, exclusive: true }, () =>

@@ -10,6 +10,8 @@ import type { Account, Accounts } from './accounts.js';
 import { type MpmSettings, mpmSettings, pickMpm } from './capacity.js';
 import { type Discovery, versionAtLeast } from './discovery.js';
 import { FEATURES, type Features } from './features/index.js';
+import { type Rotation, rotatedLog, rotationOf, shellOf } from './features/logs.js';
+import { debugModeOf, debugMpmPreference } from './features/services.js';
 import type { FeatureResult } from './features/types.js';
 import { camel, type Spec } from './options/define.js';
 import { badValue, EnvironmentError, UsageError } from './errors.js';
@@ -84,6 +86,10 @@ export interface CoreConfig {
   };
   /** %{GLOBAL} runs in the Apache children (embedded); otherwise the daemon group. */
   readonly processGroup: string;
+  /** The Python (sub-)interpreter of the app: --application-group, %{GLOBAL} by default. */
+  readonly applicationGroup: string;
+  /** Import the app when its process starts (WSGIImportScript): not for a group expanded per request. */
+  readonly importAtStart: boolean;
   readonly capacity: { readonly processes: number; readonly threads: number };
   readonly app?: {
     readonly type: 'script' | 'module' | 'paste';
@@ -104,8 +110,13 @@ export interface CoreConfig {
     readonly level: string;
     readonly toTerminal: boolean;
     readonly errorLog: string;
+    /** What ErrorLog names: errorLog, or a pipe to rotatelogs (--rotate-logs) that keeps errorLog linked. */
+    readonly errorLogTarget: string;
+    readonly rotation?: Rotation;
     readonly errorLogFormat?: string;
     readonly accessLog?: { readonly file: string; readonly format: string; readonly custom?: string };
+    /** What CustomLog names when there is an access log: its file, or the rotatelogs pipe. */
+    readonly accessLogTarget?: string;
     readonly startupLog?: string;
   };
   readonly timeouts: {
@@ -236,8 +247,10 @@ function accountsOf(opts: Options, ctx: Context): { user: Account; group: Accoun
 }
 
 function localeOf(opts: Options, env: NodeJS.ProcessEnv): string {
-  if (opts.locale) {
-    return opts.locale;
+  // --lang is the deprecated spelling (src/features/logs.ts).
+  const given = opts.locale ?? opts.lang;
+  if (given) {
+    return given;
   }
   const current = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
   // C and POSIX make Python's file system encoding ASCII; a UTF-8 locale that always exists is kinder.
@@ -374,7 +387,9 @@ function resolveCore(
   // What to serve.
   const given = opts.entryPoint ?? opts.app;
   const type = opts.applicationType as 'script' | 'module' | 'paste' | 'static';
-  const mode: Mode = type === 'static' ? 'static' : opts.embeddedMode ? 'embedded' : 'daemon';
+  // Debug mode (src/features/services.ts): one Apache process with one thread, the app embedded.
+  const debug = debugModeOf(opts);
+  const mode: Mode = type === 'static' ? 'static' : opts.embeddedMode || debug ? 'embedded' : 'daemon';
   let entryPoint: string | undefined;
   let documentRootOption = opts.documentRoot;
   if (type === 'static') {
@@ -398,7 +413,7 @@ function resolveCore(
     rewriteRules: join(serverRoot, 'rewrite.conf'),
     handler: join(serverRoot, 'handler.wsgi'),
     welcome: join(serverRoot, 'welcome.wsgi'),
-    pidFile: join(serverRoot, 'httpd.pid'),
+    pidFile: opts.pidFile ? resolvePath(ctx.cwd, opts.pidFile) : join(serverRoot, 'httpd.pid'),
     documentRoot: documentRootOption
       ? existingDirectory('document-root', documentRootOption, ctx.cwd)
       : join(serverRoot, 'htdocs'),
@@ -430,7 +445,7 @@ function resolveCore(
   }
   if (opts.reloadOnChanges && mode !== 'daemon') {
     throw new UsageError(
-      '--reload-on-changes needs daemon mode; it cannot be combined with --embedded-mode.',
+      `--reload-on-changes needs daemon mode; it cannot be combined with ${debug ? 'debug mode (--debug-mode or an --enable-* debugging option)' : '--embedded-mode'}.`,
     );
   }
 
@@ -452,7 +467,11 @@ function resolveCore(
   const locale = localeOf(opts, ctx.env);
 
   // MPM and capacity.
-  const mpm = pickMpm(opts.embeddedMode, opts.serverMpm, (m) => discovery.modules.has(`mod_mpm_${m}.so`));
+  const mpm = pickMpm(
+    opts.embeddedMode || debug,
+    debug ? debugMpmPreference(opts.serverMpm) : opts.serverMpm,
+    (m) => discovery.modules.has(`mod_mpm_${m}.so`),
+  );
   if (!mpm) {
     throw badValue(
       'server-mpm',
@@ -460,15 +479,19 @@ function resolveCore(
       `an MPM installed in ${discovery.modulesDirectory} (none of ${opts.serverMpm.join(', ') || 'event, worker, prefork'} is)`,
     );
   }
-  const processes = opts.processes ?? 1;
-  const threads = opts.threads;
+  const processes = debug ? 1 : (opts.processes ?? 1);
+  const threads = debug ? 1 : opts.threads;
   const mpmConfig = mpmSettings({
     mpm,
-    embedded: mode === 'embedded',
+    embedded: mode === 'embedded' || debug,
     processes,
     threads,
     maxClients: opts.maxClients,
     maximumRequests: opts.maximumRequests,
+    // Fractions from the daemon feature (src/features/daemon.ts checks their range).
+    initialWorkers: opts.initialWorkers,
+    minimumSpareWorkers: opts.minimumSpareWorkers,
+    maximumSpareWorkers: opts.maximumSpareWorkers,
   });
 
   const wanted = [
@@ -496,8 +519,9 @@ function resolveCore(
   const listen = listenHost ? `${listenHost}:${opts.port}` : String(opts.port);
   const shownHost =
     !opts.host || opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : urlHost(opts.host);
-  const url = `http://${shownHost}${opts.port === 80 ? '' : `:${opts.port}`}/`;
-  const daemonName = `${host}:${opts.port}`;
+  // With --server-name (feature https) other host names are refused, so the URL uses that name.
+  const url = `http://${opts.serverName ?? shownHost}${opts.port === 80 ? '' : `:${opts.port}`}/`;
+  const daemonName = opts.processGroup ?? `${host}:${opts.port}`;
 
   const daemon =
     mode === 'daemon'
@@ -506,7 +530,7 @@ function resolveCore(
           options: [
             ...(opts.processes !== undefined ? ([['processes', processes]] as const) : []),
             ['threads', threads],
-            ['display-name', `(wsgi:${daemonName}:${ctx.uid})`],
+            ['display-name', opts.processGroup ? `(wsgi:${daemonName})` : `(wsgi:${daemonName}:${ctx.uid})`],
             ['home', workingDirectory],
             ...(pythonHome ? ([['python-home', pythonHome]] as const) : []),
             ...(pythonPath.length ? ([['python-path', pythonPath.join(':')]] as const) : []),
@@ -516,12 +540,13 @@ function resolveCore(
             ['socket-timeout', opts.socketTimeout],
             ['queue-timeout', opts.queueTimeout],
             ['request-timeout', opts.requestTimeout],
-            ['connect-timeout', 15],
-            ['startup-timeout', 15],
-            ['deadlock-timeout', 60],
-            ['graceful-timeout', 15],
+            // These five are options of the daemon feature (src/features/daemon.ts), kept in place here.
+            ['connect-timeout', opts.connectTimeout],
+            ['startup-timeout', opts.startupTimeout],
+            ['deadlock-timeout', opts.deadlockTimeout],
+            ['graceful-timeout', opts.gracefulTimeout],
             ['shutdown-timeout', opts.shutdownTimeout],
-            ['listen-backlog', 100],
+            ['listen-backlog', opts.daemonBacklog],
           ] as (readonly [string, string | number])[],
         }
       : undefined;
@@ -544,19 +569,27 @@ function resolveCore(
   const logFile = (name: string, terminal: string) =>
     opts.logToTerminal ? terminal : join(paths.logDirectory, name);
   const standardFormat = opts.accessLogFormat === 'common' || opts.accessLogFormat === 'combined';
+  // File names and rotation are options of the logs feature (src/features/logs.ts).
+  const rotation = rotationOf(opts, ctx, discovery);
+  const logTarget = (file: string) => (rotation ? rotatedLog(rotation, file) : file);
+  const errorLog = logFile(opts.errorLogName, '/dev/stderr');
+  const accessLog = logFile(opts.accessLogName, '/dev/stdout');
   const log = {
     level: opts.logLevel,
     toTerminal: opts.logToTerminal,
-    errorLog: logFile('error_log', '/dev/stderr'),
+    errorLog,
+    errorLogTarget: logTarget(errorLog),
+    rotation,
     errorLogFormat: opts.errorLogFormat,
     accessLog: opts.accessLog
       ? {
-          file: logFile('access_log', '/dev/stdout'),
+          file: accessLog,
           format: standardFormat ? opts.accessLogFormat : 'custom',
           custom: standardFormat ? undefined : opts.accessLogFormat,
         }
       : undefined,
-    startupLog: opts.startupLog ? logFile('startup_log', '/dev/stderr') : undefined,
+    accessLogTarget: opts.accessLog ? logTarget(accessLog) : undefined,
+    startupLog: opts.startupLog ? logFile(opts.startupLogName, '/dev/stderr') : undefined,
   };
 
   const envvarsScript = opts.envvarsScript
@@ -582,7 +615,7 @@ function resolveCore(
     mode,
     paths,
     httpd: discovery.httpd,
-    shell: '/bin/sh',
+    shell: shellOf(opts, ctx),
     modWsgiVersion: discovery.modWsgi.version.join('.'),
     modules: [],
     wantedModules: wanted,
@@ -602,6 +635,9 @@ function resolveCore(
     pythonPath,
     daemon,
     processGroup: mode === 'daemon' ? daemonName : '%{GLOBAL}',
+    applicationGroup: opts.applicationGroup,
+    // mod_wsgi cannot import into a group it names only per request (%{RESOURCE}, %{SERVER}, %{ENV:…}).
+    importAtStart: !opts.applicationGroup.includes('%{') || opts.applicationGroup === '%{GLOBAL}',
     capacity: { processes, threads },
     app,
     directoryIndex: opts.directoryIndex,
@@ -621,8 +657,12 @@ function resolveCore(
     passenv: opts.passenv,
     includeFiles,
     envvarsScript,
-    mimeTypes: firstExisting(['/etc/mime.types', '/etc/httpd/mime.types', '/etc/apache2/mime.types']),
-    readyTimeout: opts.readyTimeout,
+    // --mime-types is an option of the handlers feature (src/features/handlers.ts).
+    mimeTypes: opts.mimeTypes
+      ? existingFile('mime-types', opts.mimeTypes, ctx.cwd)
+      : firstExisting(['/etc/mime.types', '/etc/httpd/mime.types', '/etc/apache2/mime.types']),
+    // Under --debugger-startup, pdb holds Apache's start for as long as the user debugs.
+    readyTimeout: opts.debuggerStartup ? Number.POSITIVE_INFINITY : opts.readyTimeout,
     gracefulStop: opts.gracefulStop ? { timeout: opts.shutdownTimeout } : undefined,
     setupOnly: opts.setupOnly,
     appExclusions: [],

@@ -18,12 +18,13 @@ export function summaryLines(config: ServerConfig, setupOnly: boolean): [string,
   if (log.startupLog) {
     lines.push(['Startup Log File', log.startupLog]);
   }
+  // The rules file the document root includes: --rewrite-rules, else <root>/rewrite.conf.
+  const rewriteRules = config.features.handlers.rewriteRules;
+  if (setupOnly || rewriteRules !== paths.rewriteRules) {
+    lines.push(['Rewrite Rules', rewriteRules]);
+  }
   if (setupOnly) {
-    lines.push(
-      ['Rewrite Rules', paths.rewriteRules],
-      ['Environ Variables', paths.envvars],
-      ['Control Script', paths.apachectl],
-    );
+    lines.push(['Environ Variables', paths.envvars], ['Control Script', paths.apachectl]);
   }
   if (config.envvarsScript) {
     lines.push(['Envvars Script', config.envvarsScript]);
@@ -50,7 +51,7 @@ export function summaryLines(config: ServerConfig, setupOnly: boolean): [string,
   }
   lines.push(
     ['Server Capacity', `${mpm.maxClients} (${mpm.mpm} MPM)`],
-    ['Server Backlog', '500 (connections)'],
+    ['Server Backlog', `${config.features.daemon.serverBacklog} (connections)`],
     ['Locale Setting', config.locale],
   );
   for (const result of Object.values(config.features) as FeatureResult[]) {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
+  chownSync,
   closeSync,
   fchmodSync,
   fsyncSync,
@@ -21,6 +22,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 
 import { UsageError } from './errors.js';
+import type { ExtraDirectory, FeatureResult } from './features/types.js';
 import type { RenderedFile } from './render.js';
 import type { ServerConfig } from './resolve.js';
 
@@ -119,6 +121,22 @@ function makeDirectory(path: string, options: { recursive?: boolean } = {}): voi
   }
 }
 
+/** A directory a feature asked for: created when missing; one created here goes to the app's account. */
+function makeFeatureDirectory(dir: ExtraDirectory, config: ServerConfig): void {
+  try {
+    mkdirSync(dir.path, { mode: dir.mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      return; // the user's: its owner and mode are left alone
+    }
+    throw error;
+  }
+  chmodSync(dir.path, dir.mode);
+  if (dir.owned && config.startedAsRoot) {
+    chownSync(dir.path, config.user.id, config.group.id);
+  }
+}
+
 export function writeServerRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
   const { serverRoot, documentRoot, ownDocumentRoot } = config.paths;
   // Create first, then check what is there: checking first would leave a moment for someone else
@@ -130,6 +148,11 @@ export function writeServerRoot(config: ServerConfig, files: readonly RenderedFi
   if (ownDocumentRoot) {
     makeDirectory(documentRoot, { recursive: true });
     chmodSync(documentRoot, 0o755);
+  }
+  for (const result of Object.values(config.features) as FeatureResult[]) {
+    for (const dir of result.directories ?? []) {
+      makeFeatureDirectory(dir, config);
+    }
   }
   removeLeftovers(serverRoot, files);
   for (const file of files) {

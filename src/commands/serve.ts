@@ -38,6 +38,9 @@ export async function serve(
   if (!config.setupOnly) {
     checkNotRunning(config);
     await checkPortFree(config.host, config.port);
+    if (opts.httpsPort !== undefined) {
+      await checkPortFree(config.host, opts.httpsPort, 'https-port');
+    }
   }
   writeServerRoot(config, files, uid);
 

@@ -24,6 +24,14 @@ export interface ExtraFile {
   readonly mode: number;
 }
 
+export interface ExtraDirectory {
+  /** Absolute path; its parent exists (the resolver checked). Created when missing, never emptied. */
+  readonly path: string;
+  readonly mode: number;
+  /** Started as root: a directory express-wsgi creates goes to the account the app runs as. */
+  readonly owned?: boolean;
+}
+
 export interface FeatureResult {
   /** Apache modules to load, as in mod_NAME.so (e.g. 'ssl', 'proxy_http'). */
   readonly modules?: readonly string[];
@@ -35,5 +43,7 @@ export interface FeatureResult {
   readonly summary?: readonly (readonly [string, string])[];
   /** More generated files. */
   readonly files?: readonly ExtraFile[];
+  /** Directories to create (e.g. a cache the application writes to). */
+  readonly directories?: readonly ExtraDirectory[];
   readonly warnings?: readonly string[];
 }

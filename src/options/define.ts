@@ -11,9 +11,11 @@ export const GROUPS = [
   'Processes and capacity',
   'Python',
   'Static files and URLs',
+  'Proxies and access control',
   'Logging',
   'Timeouts and limits',
   'Environment',
+  'Services and debugging',
   'Installation',
 ] as const;
 export type Group = (typeof GROUPS)[number];
@@ -36,6 +38,8 @@ export interface Spec<N extends string = string, K extends Kind = Kind> {
   readonly max?: number;
   /** The mod_wsgi version the option needs, e.g. '6.0.0': asking for it with an older module is refused. */
   readonly minModWsgi?: string;
+  /** Left out of --help (still documented in docs/options.md), as mod_wsgi-express hides it. */
+  readonly hidden?: boolean;
   /** Accepted only to refuse it with this reason (Windows-only or removed upstream). */
   readonly refused?: string;
   /** Extra check on a parsed scalar (or each list item); returns what is valid, or undefined when fine. */

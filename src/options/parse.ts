@@ -47,6 +47,10 @@ function number(spec: Spec, value: unknown): number {
   if (!ok || (min !== undefined && n < min) || (max !== undefined && n > max)) {
     throw badValue(spec.name, value, what);
   }
+  const problem = spec.check?.(s);
+  if (problem) {
+    throw badValue(spec.name, value, problem);
+  }
   return n;
 }
 
@@ -86,11 +90,12 @@ function convert(spec: Spec, value: unknown): unknown {
   }
 }
 
-/** Looks an option up under its name or any of its aliases in the raw argv. */
+/**
+ * An option's raw value under its name, else under an alias. yargs files a value under every
+ * alias at once, so only one of them may be read.
+ */
 function rawValue(raw: Raw, spec: Spec): unknown {
-  const names = [spec.name, ...(spec.aliases ?? [])];
-  const given = names.map((n) => raw[n]).filter((v) => v !== undefined);
-  return given.length > 1 ? given.flat() : given[0];
+  return [spec.name, ...(spec.aliases ?? [])].map((n) => raw[n]).find((v) => v !== undefined);
 }
 
 /** The environment variable that can set an option: --log-to-terminal → EXPRESS_WSGI_LOG_TO_TERMINAL. */

@@ -20,13 +20,21 @@ export function yargsOptions(): Record<string, YargsOption> {
   const out: Record<string, YargsOption> = {};
   for (const spec of SCHEMA as readonly Spec[]) {
     const flag = spec.kind === 'flag';
-    out[spec.name] = {
+    const shape: YargsOption = {
       type: flag ? 'boolean' : 'string',
       ...(flag ? {} : { nargs: spec.kind === 'pairs' ? 2 : 1, requiresArg: true }),
+    };
+    out[spec.name] = {
+      ...shape,
       describe: helpText(spec),
       group: `${spec.group}:`,
-      ...(spec.aliases ? { alias: [...spec.aliases] } : {}),
+      ...(spec.hidden ? { hidden: true } : {}),
     };
+    // Aliases are old spellings kept working, as mod_wsgi-express keeps them: accepted, not shown.
+    // parse.ts reads the option's own name first, then each alias.
+    for (const alias of spec.aliases ?? []) {
+      out[alias] = { ...shape, hidden: true };
+    }
   }
   return out;
 }

@@ -85,4 +85,11 @@ describe('--mount-point', () => {
       expect([path, outside.status]).toEqual([path, 404]);
     }
   });
+
+  test('a mount point with a dot matches only itself, not any character', async () => {
+    const server = await startServer(['environ.wsgi', '--mount-point', '/v1.2']);
+    const inside = await getJson(`${server.url}/v1.2/x`);
+    expect([inside.status, inside.json.SCRIPT_NAME, inside.json.PATH_INFO]).toEqual([200, '/v1.2', '/x']);
+    expect((await get(`${server.url}/v1x2/x`)).status).toBe(404);
+  });
 });
