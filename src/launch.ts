@@ -3,7 +3,7 @@
  * swallows SIGWINCH (Apache's graceful-stop, sent by every terminal resize), reports readiness
  * and start-up failure, and exits with Apache's status the way a shell would.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { constants } from 'node:os';
 
@@ -170,6 +170,20 @@ async function watchForLoadFailure(errorLog: string, offset: number, stopped: ()
 
 const LOAD_WATCH_MS = 5000;
 
+/**
+ * Apache removes its pid file on a clean stop, but not when it died or could no longer delete it
+ * (debug mode as root runs as www-data by then); a stale one would only confuse the next start.
+ */
+function removeStalePidFile(pidFile: string, pid: number | undefined): void {
+  try {
+    if (pid && Number(readFileSync(pidFile, 'utf8').trim()) === pid) {
+      rmSync(pidFile, { force: true });
+    }
+  } catch {
+    // no pid file: nothing to do
+  }
+}
+
 export async function launch(config: ServerConfig): Promise<number> {
   const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
   const logOffset = errorLog ? sizeOf(errorLog) : 0;
@@ -236,6 +250,7 @@ export async function launch(config: ServerConfig): Promise<number> {
 
   const result = await child;
   exited = true;
+  removeStalePidFile(config.paths.pidFile, child.pid);
   for (const [signal, listener] of listeners) {
     process.off(signal, listener);
   }

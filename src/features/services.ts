@@ -776,7 +776,7 @@ export function resolve(input: FeatureInput): ServicesResult {
   for (const s of services) {
     summary.push([
       `Service ${s.name}`,
-      `${s.script} (as (wsgi:${s.group})${s.logFile ? `, log ${s.logFile}` : ''})`,
+      `${s.script}, process (wsgi:${s.group})${s.logFile ? `, log ${s.logFile}` : ''}`,
     ]);
   }
   if (telemetry) {

@@ -158,6 +158,13 @@ const CASES: Record<string, Case> = {
     args: ['--service-script', 'tick', SERVICE, '--service-log-file', 'tick', 'tick.log'],
     conf: [/<VirtualHost 127\.0\.0\.1:1>\n {2}ErrorLog ".*\/tick\.log"\n/],
   },
+  '--service-log-file with --rotate-logs': {
+    args: ['--service-script', 'tick', SERVICE, '--service-log-file', 'tick', 'tick.log', '--rotate-logs'],
+    conf: [/<VirtualHost 127\.0\.0\.1:1>\n {2}ErrorLog "\|.*rotatelogs .*\/tick\.log\.%Y/],
+    summary: [
+      'Service tick       : <ws>/features/services/service.py, process (wsgi:service:tick), log <root>/tick.log',
+    ],
+  },
   '--service-log-file in --log-directory, for one of two services': {
     args: [
       '--service-script',
@@ -671,50 +678,81 @@ describe('a real Apache', () => {
     },
   );
 
-  it('--enable-debugger: an exception opens pdb on the terminal, in the frame that raised', async () => {
-    // A real pseudo-terminal (fixtures/features/services/pty-type.py): what pdb prints appears on
-    // it, and lines written to the driver are typed on it.
+  /**
+   * The launcher on a real pseudo-terminal (fixtures/features/services/pty-type.py): what pdb
+   * prints appears on `screen()`, and `type()` types a line on the terminal.
+   */
+  async function onTerminal(args: readonly string[]) {
     const cwd = makeWorkdir();
     const root = join(cwd, 'root');
     trackRoot(root);
     const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    driver = spawn(
-      '/usr/bin/python3',
-      [
-        join(FIXTURES, 'features', 'services', 'pty-type.py'),
-        process.execPath,
-        CLI,
-        'start-server',
-        APP,
-      ].concat(['--enable-debugger', '--host', '127.0.0.1', '--port', String(port), '--server-root', root]),
-      { cwd, stdio: ['pipe', 'pipe', 'inherit'] },
-    );
+    const pty = join(FIXTURES, 'features', 'services', 'pty-type.py');
+    const argv = [pty, process.execPath, CLI, 'start-server', APP, ...args];
+    argv.push('--host', '127.0.0.1', '--port', String(port), '--server-root', root);
+    const child = spawn('/usr/bin/python3', argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+    driver = child;
     let screen = '';
-    driver.stdout?.setEncoding('utf8').on('data', (d: string) => (screen += d));
-    const exited = new Promise<number | null>((resolve) => driver?.once('exit', (code) => resolve(code)));
-    const since = (mark: number, text: string) => screen.indexOf(text, mark) >= 0;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (screen += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return {
+      root,
+      url: `http://127.0.0.1:${port}`,
+      screen: () => screen,
+      /** Waits for `text` to appear on the terminal after position `from`. */
+      shows: (text: string, from: number, what: string) =>
+        waitFor(() => screen.indexOf(text, from) >= 0, 30_000, what),
+      type: (line: string) => child.stdin?.write(`${line}\n`),
+      /** Ctrl-C on the terminal stops the server, as it would without the debugger. */
+      interrupt: async () => {
+        child.stdin?.write('interrupt\n');
+        expect(await within(exited, 20_000)).toBe(true);
+        await waitFor(
+          () => processesOf(root).length === 0,
+          20_000,
+          'every process of the server root to exit',
+        );
+      },
+    };
+  }
 
-    await waitFor(() => screen.includes('Ready:'), 30_000, 'the launcher to be ready on the terminal');
-    let mark = screen.length;
-    const failing = get(`${url}/boom`);
-    await waitFor(() => since(mark, '(Pdb) '), 20_000, 'the pdb prompt');
-    expect(screen.slice(mark)).toContain('the application raised RuntimeError; post-mortem debugger (pdb)');
-    expect(screen.slice(mark)).toContain("-> raise RuntimeError('services fixture: boom')");
+  it('--enable-debugger: an exception opens pdb on the terminal, in the frame that raised', async () => {
+    const term = await onTerminal(['--enable-debugger']);
+    await term.shows('Ready:', 0, 'the launcher to be ready on the terminal');
+    let mark = term.screen().length;
+    const failing = get(`${term.url}/boom`);
+    await term.shows('(Pdb) ', mark, 'the pdb prompt');
+    expect(term.screen().slice(mark)).toContain(
+      'the application raised RuntimeError; post-mortem debugger (pdb)',
+    );
+    expect(term.screen().slice(mark)).toContain("-> raise RuntimeError('services fixture: boom')");
 
     // The frame is the application's: its local variable answers.
-    mark = screen.length;
-    driver.stdin?.write('p path\n');
-    await waitFor(() => since(mark, "'/boom'"), 10_000, 'pdb to print the local variable');
+    mark = term.screen().length;
+    term.type('p path');
+    await term.shows("'/boom'", mark, 'pdb to print the local variable');
 
-    driver.stdin?.write('c\n');
+    term.type('c');
     expect((await failing).status).toBe(500);
-    expect((await getJson<AppReport>(`${url}/after`)).json.path).toBe('/after');
+    expect((await getJson<AppReport>(`${term.url}/after`)).json.path).toBe('/after');
+    await term.interrupt();
+  });
 
-    // Ctrl-C on the terminal stops the server, as it would without the debugger.
-    driver.stdin?.write('interrupt\n');
-    expect(await within(exited, 20_000)).toBe(true);
-    await waitFor(() => processesOf(root).length === 0, 20_000, 'every process of the server root to exit');
+  it('--debugger-startup: pdb stops once the app is loaded, and Apache serves only after "c"', async () => {
+    const term = await onTerminal(['--enable-debugger', '--debugger-startup']);
+    await term.shows('(Pdb) ', 0, 'the pdb prompt at start-up');
+    expect(term.screen()).toContain('the application is loaded; pdb stops here');
+    expect(term.screen()).not.toContain('Ready:');
+    // The loaded application, with the debugger around it, is there to look at.
+    let mark = term.screen().length;
+    term.type('p application.__qualname__');
+    await term.shows("'_wrap.<locals>.wrapped'", mark, 'pdb to show the application');
+
+    mark = term.screen().length;
+    term.type('c');
+    await term.shows('Ready:', mark, 'the launcher to be ready after pdb continued');
+    expect((await getJson<AppReport>(`${term.url}/now`)).json.path).toBe('/now');
+    await term.interrupt();
   });
 
   it('--enable-docs: the documentation at /__wsgi__/docs, the app everywhere else', async () => {

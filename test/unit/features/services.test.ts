@@ -156,7 +156,9 @@ describe('--service-script and friends', () => {
     );
     // The main application's daemon is still there, and the service is not its process group.
     expect(conf).toMatch(/^WSGIDaemonProcess "localhost:8000"/m);
-    expect(summary(config).get('Service tick')).toContain(join(dir, 'service.py'));
+    expect(summary(config).get('Service tick')).toBe(
+      `${join(dir, 'service.py')}, process (wsgi:service:tick)`,
+    );
   });
 
   it('several services, in order, each with the python path and home of the app', () => {
