@@ -1,6 +1,6 @@
 /**
  * start-server against a real Apache: script and module apps in daemon and embedded mode, the
- * welcome page, --setenv, and a clean stop on SIGTERM.
+ * welcome page, --setenv, --passenv, and a clean stop on SIGTERM.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
 
@@ -72,6 +72,15 @@ describe('start-server', () => {
     expect(status).toBe(200);
     expect(json.EW_GREETING).toBe('hello there');
     expect(json.EW_OTHER).toBe('x=1');
+  });
+
+  test("--passenv NAME copies a variable of Apache's environment into the environ, and only that one", async () => {
+    const server = await startServer(['environ.wsgi', '--passenv', 'EW_PASSED'], {
+      env: { ...process.env, EW_PASSED: 'from the launcher', EW_NOT_PASSED: 'secret' },
+    });
+    const { json } = await getJson(`${server.url}/`);
+    expect(json.EW_PASSED).toBe('from the launcher');
+    expect(json.EW_NOT_PASSED).toBeUndefined();
   });
 
   test('SIGTERM stops the launcher with status 0 and leaves nothing of the server root running', async () => {
