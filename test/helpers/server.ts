@@ -415,22 +415,34 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly timeoutMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Written to the command's stdin (which is then closed). */
+  readonly input?: string;
+  /** When the command has no exit status (it could not start, or was killed), add the reason to stderr. */
+  readonly explainFailures?: boolean;
+}
+
 /** Runs a command to completion (with a deadline), never rejecting on a non-zero status. */
-export function run(
-  file: string,
-  args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
-): Promise<RunResult> {
+export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 30_000, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-        resolve({ code, stdout, stderr });
+        const reason = error && code === null && options.explainFailures ? error.message : '';
+        resolve({ code, stdout, stderr: `${stderr}${reason}` });
       },
     );
+    if (options.input !== undefined) {
+      // A command that exits without reading its input closes the pipe: that is not an error here.
+      child.stdin?.on('error', () => {});
+      child.stdin?.end(options.input);
+    }
   });
 }
 

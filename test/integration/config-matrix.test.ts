@@ -4,25 +4,27 @@
  * generated apachectl), sh -n and dash -n on apachectl, and python3's compiler on the .wsgi
  * files. No server is started here.
  */
-import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
+import {
+  checkRoot,
+  cleanEnv,
+  makeWorkspace,
+  PARALLEL,
+  pool,
+  pyCompile,
+  type Ran,
+  removeWorkspace,
+  setupServer,
+  shellSyntax,
+  writeFiles,
+} from '../helpers/configtest.js';
+
 jest.setTimeout(30_000);
 
-const CLI = join(process.cwd(), 'dist', 'cli.js');
 const PYTHON = '/usr/bin/python3';
 const uid = process.getuid?.() ?? 0;
 const WEIRD = `we"ird 'dir' $x \\ ü`;
@@ -30,13 +32,8 @@ const WEIRD = `we"ird 'dir' $x \\ ü`;
 let ws: string;
 
 beforeAll(() => {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} is missing: run npm run build first`);
-  }
   // Readable by everyone: started as root, Apache's children run as www-data.
-  ws = realpathSync(mkdtempSync(join(tmpdir(), 'ew-matrix-')));
-  chmodSync(ws, 0o755);
-  for (const d of [
+  ws = makeWorkspace('matrix', [
     'roots',
     'tmpdir',
     'static',
@@ -46,10 +43,8 @@ beforeAll(() => {
     'venv',
     'prefix/lib/python3.11',
     WEIRD,
-  ]) {
-    mkdirSync(join(ws, d), { recursive: true, mode: 0o755 });
-  }
-  const files: Record<string, string> = {
+  ]);
+  writeFiles(ws, {
     'app.wsgi':
       'def application(environ, start_response):\n    start_response("200 OK", [])\n    return [b"ok"]\n',
     [`${WEIRD}/app.wsgi`]: 'def application(environ, start_response):\n    return []\n',
@@ -63,17 +58,10 @@ beforeAll(() => {
     'env.conf': 'ServerAdmin ${EW_ADMIN}\n',
     'envvars.sh': 'EW_ADMIN="envvars@example.com"\nexport EW_ADMIN\n',
     'venv/pyvenv.cfg': 'home = /usr/bin\nversion = 3.11.2\n',
-  };
-  for (const [name, text] of Object.entries(files)) {
-    writeFileSync(join(ws, name), text, { mode: 0o644 });
-  }
+  });
 });
 
-afterAll(() => {
-  if (ws) {
-    rmSync(ws, { recursive: true, force: true });
-  }
-});
+afterAll(() => removeWorkspace(ws));
 
 interface Case {
   readonly args: readonly string[];
@@ -346,31 +334,6 @@ const CASES: Record<string, Case> = {
   },
 };
 
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a command to completion; never rejects (a spawn failure is status null with the reason in stderr). */
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
-  return new Promise((done) => {
-    execFile(command, args, { cwd: ws, env, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = (error as { code?: unknown } | null)?.code;
-      done({
-        status: error ? (typeof code === 'number' ? code : null) : 0,
-        stdout,
-        stderr: error && typeof code !== 'number' ? `${stderr}${error.message}` : stderr,
-      });
-    });
-  });
-}
-
-/** This process's environment without what npm sets for its scripts (jest runs under `npm run jest`). */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)));
-}
-
 interface Outcome {
   readonly root: string;
   readonly setup: Ran;
@@ -386,46 +349,19 @@ async function check(c: Case, i: number): Promise<Outcome> {
     c.defaultRootPort !== undefined
       ? join(ws, 'tmpdir', `express-wsgi-localhost:${c.defaultRootPort}:${uid}`)
       : join(ws, 'roots', c.root ?? `case-${i}`);
-  const args = [
-    'setup-server',
-    ...c.args,
-    ...(c.defaultRootPort !== undefined ? [] : ['--server-root', root]),
-  ];
-  const setup = await run(process.execPath, [CLI, ...args], env);
-  const confFile = join(root, 'httpd.conf');
-  const conf = existsSync(confFile) ? readFileSync(confFile, 'utf8') : '';
+  const args = [...c.args, ...(c.defaultRootPort !== undefined ? [] : ['--server-root', root])];
+  const setup = await setupServer(args, ws, env);
   // Apache reads the whole configuration, loads every module and checks every directive.
-  const apachectl = join(root, 'apachectl');
-  const configtest = await run(apachectl, ['configtest'], env);
+  const { conf, configtest } = await checkRoot(root, ws, env);
   const shells: [string, Ran][] = [];
   for (const shell of ['/bin/sh', '/bin/dash'].filter((s) => existsSync(s))) {
-    shells.push([shell, await run(shell, ['-n', apachectl])]);
+    shells.push([shell, await shellSyntax(root, ws, shell)]);
   }
   const python: [string, Ran][] = [];
   for (const script of ['handler.wsgi', 'welcome.wsgi'].map((f) => join(root, f)).filter(existsSync)) {
-    python.push([script, await run(PYTHON, ['-m', 'py_compile', script])]);
+    python.push([script, await pyCompile(script, ws, PYTHON)]);
   }
   return { root, setup, conf, configtest, shells, python };
-}
-
-/** Starts every job, at most `limit` at a time, in order; each promise settles with its own job. */
-function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T>[] {
-  const slots = jobs.map(() => {
-    let settle!: (value: T) => void;
-    const promise = new Promise<T>((resolve) => (settle = resolve));
-    return { promise, settle };
-  });
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const k = next++;
-      (slots[k] as (typeof slots)[number]).settle(await (jobs[k] as () => Promise<T>)());
-    }
-  };
-  for (let w = 0; w < limit; w++) {
-    void worker();
-  }
-  return slots.map((s) => s.promise);
 }
 
 describe('setup-server + apachectl configtest', () => {
@@ -440,7 +376,7 @@ describe('setup-server + apachectl configtest', () => {
           () =>
             check(c, i),
       ),
-      Math.max(2, availableParallelism()),
+      PARALLEL,
     );
   });
 
@@ -490,7 +426,7 @@ describe('the current directory', () => {
     const root = join(ws, 'roots', 'init-cwd');
     const elsewhere = join(ws, 'pylib');
     const env = { ...cleanEnv(), INIT_CWD: elsewhere };
-    const setup = await run(process.execPath, [CLI, 'setup-server', 'app.wsgi', '--server-root', root], env);
+    const setup = await setupServer(['app.wsgi', '--server-root', root], ws, env);
     expect(setup.stderr).toBe('');
     expect(setup.status).toBe(0);
     expect(readFileSync(join(root, 'handler.wsgi'), 'utf8')).toContain(`ENTRY_POINT = "${ws}/app.wsgi"`);

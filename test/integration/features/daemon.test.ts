@@ -4,75 +4,28 @@
  * mod_wsgi 4.9.4 refuses an option or value it does not take). Then a real Apache, watching
  * the daemon process id (fixtures/features/daemon/pid.wsgi) to see mod_wsgi recycle it.
  */
-import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
-import { CLI, get, getJson, type Server, startServer, stopAll, waitFor } from '../../helpers/server.js';
+import {
+  EMPTY_APP,
+  makeWorkspace,
+  PARALLEL,
+  pool,
+  type Ran,
+  removeWorkspace,
+  setupAndConfigtest,
+  type SetupOutcome,
+  setupRefused,
+  writeFiles,
+} from '../../helpers/configtest.js';
+import { get, getJson, type Server, startServer, stopAll, waitFor } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
 
 const APP = 'features/daemon/pid.wsgi';
-
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** This process's environment without what npm sets for its scripts (jest runs under `npm run jest`). */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)));
-}
-
-function run(command: string, args: readonly string[], cwd: string): Promise<Ran> {
-  return new Promise((done) => {
-    execFile(
-      command,
-      args,
-      { cwd, env: cleanEnv(), encoding: 'utf8', timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        done({
-          status: error ? (typeof code === 'number' ? code : null) : 0,
-          stdout,
-          stderr: error && typeof code !== 'number' ? `${stderr}${error.message}` : stderr,
-        });
-      },
-    );
-  });
-}
-
-/** Starts every job, at most `limit` at a time; each promise settles with its own job's result. */
-function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T>[] {
-  const slots = jobs.map(() => {
-    let settle!: (value: T) => void;
-    return { promise: new Promise<T>((resolve) => (settle = resolve)), settle: (v: T) => settle(v) };
-  });
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const k = next++;
-      (slots[k] as (typeof slots)[number]).settle(await (jobs[k] as () => Promise<T>)());
-    }
-  };
-  for (let w = 0; w < limit; w++) {
-    void worker();
-  }
-  return slots.map((s) => s.promise);
-}
 
 interface Case {
   readonly args: readonly string[];
@@ -310,49 +263,31 @@ const REFUSALS: Record<string, Refusal> = {
 
 describe('setup-server + apachectl configtest', () => {
   let ws: string;
-  let outcomes: Promise<{ root: string; setup: Ran; conf: string; configtest: Ran }>[];
+  let outcomes: Promise<SetupOutcome>[];
   let refusals: Promise<{ root: string; setup: Ran }>[];
   const cases = Object.entries(CASES);
   const refused = Object.entries(REFUSALS);
 
   beforeAll(() => {
-    if (!existsSync(CLI)) {
-      throw new Error(`${CLI} is missing: run npm run build first`);
-    }
-    // Readable by everyone: started as root, Apache's children run as www-data.
-    ws = realpathSync(mkdtempSync(join(tmpdir(), 'ew-daemon-')));
-    chmodSync(ws, 0o755);
-    mkdirSync(join(ws, 'roots'), { mode: 0o755 });
-    writeFileSync(join(ws, 'app.wsgi'), 'def application(environ, start_response):\n    return []\n', {
-      mode: 0o644,
-    });
-    const setup = (args: readonly string[], root: string) =>
-      run(process.execPath, [CLI, 'setup-server', 'app.wsgi', ...args, '--server-root', root], ws);
+    ws = makeWorkspace('daemon');
+    writeFiles(ws, { 'app.wsgi': EMPTY_APP });
     outcomes = pool(
-      cases.map(([, c], i) => async () => {
-        const root = join(ws, 'roots', `case-${i}`);
-        const result = await setup(c.args, root);
-        const confFile = join(root, 'httpd.conf');
-        const conf = existsSync(confFile) ? readFileSync(confFile, 'utf8') : '';
-        const configtest = await run(join(root, 'apachectl'), ['configtest'], ws);
-        return { root, setup: result, conf, configtest };
-      }),
-      Math.max(2, availableParallelism()),
+      cases.map(
+        ([, c], i) =>
+          () =>
+            setupAndConfigtest(['app.wsgi', ...c.args], join(ws, 'roots', `case-${i}`), ws),
+      ),
+      PARALLEL,
     );
-    refusals = pool(
-      refused.map(([, r], i) => async () => {
-        const root = join(ws, 'roots', `refused-${i}`);
-        return { root, setup: await setup(r.args, root) };
-      }),
-      2,
+    refusals = setupRefused(
+      refused.map(([, r]) => ['app.wsgi', ...r.args]),
+      ws,
     );
   });
 
   afterAll(async () => {
     await Promise.all([...(outcomes ?? []), ...(refusals ?? [])]);
-    if (ws) {
-      rmSync(ws, { recursive: true, force: true });
-    }
+    removeWorkspace(ws);
   });
 
   it.each(cases.map(([name, c], i) => [name, c, i] as const))('%s', async (_name, c, i) => {

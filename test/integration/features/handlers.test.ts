@@ -4,25 +4,24 @@
  * behaviour — Python handlers and CGI for document-root files, error documents, rewrite rules,
  * MIME types, the status page and HEAD mapping.
  */
-import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
 import {
-  CLI,
+  EMPTY_APP,
+  makeWorkspace,
+  PARALLEL,
+  pool,
+  pyCompile,
+  type Ran,
+  removeWorkspace,
+  setupAndConfigtest,
+  writeFiles,
+} from '../../helpers/configtest.js';
+import {
   FIXTURES,
   get,
   makeWorkdir,
@@ -38,35 +37,6 @@ const HERE = join(FIXTURES, 'features', 'handlers');
 
 // ---------------------------------------------------------------------------------------------
 // setup-server + apachectl configtest for each option.
-
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** This process's environment without what npm sets for its scripts (jest runs under `npm run jest`). */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)));
-}
-
-function run(command: string, args: readonly string[], cwd: string): Promise<Ran> {
-  return new Promise((done) => {
-    execFile(
-      command,
-      args,
-      { cwd, env: cleanEnv(), encoding: 'utf8', timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        done({
-          status: error ? (typeof code === 'number' ? code : null) : 0,
-          stdout,
-          stderr: error && typeof code !== 'number' ? `${stderr}${error.message}` : stderr,
-        });
-      },
-    );
-  });
-}
 
 interface Case {
   readonly args: readonly string[];
@@ -194,49 +164,32 @@ describe('setup-server + apachectl configtest', () => {
   >();
 
   beforeAll(() => {
-    ws = realpathSync(mkdtempSync(join(tmpdir(), 'ew-handlers-')));
-    chmodSync(ws, 0o755);
-    mkdirSync(join(ws, 'static'), { mode: 0o755 });
-    mkdirSync(join(ws, 'roots'), { mode: 0o755 });
-    writeFileSync(join(ws, 'app.wsgi'), 'def application(environ, start_response):\n    return []\n');
-    writeFileSync(join(ws, 'handler.py'), readFileSync(join(HERE, 'handler.py')));
-    writeFileSync(join(ws, 'rules.conf'), readFileSync(join(HERE, 'rewrite.conf')));
-    writeFileSync(join(ws, 'my.types'), readFileSync(join(HERE, 'test.types')));
-    // A few at a time: each case is mostly node and Apache start-up.
+    ws = makeWorkspace('handlers', ['static', 'roots']);
+    writeFiles(ws, {
+      'app.wsgi': EMPTY_APP,
+      'handler.py': readFileSync(join(HERE, 'handler.py')),
+      'rules.conf': readFileSync(join(HERE, 'rewrite.conf')),
+      'my.types': readFileSync(join(HERE, 'test.types')),
+    });
     const entries = Object.entries(CASES);
-    let next = 0;
-    const waiting = new Map<string, (v: Awaited<ReturnType<typeof check>>) => void>();
-    for (const [name] of entries) {
-      outcomes.set(name, new Promise((resolve) => waiting.set(name, resolve)));
-    }
-    const check = async (c: Case, i: number) => {
-      const root = join(ws, 'roots', `case-${i}`);
-      const setup = await run(process.execPath, [CLI, 'setup-server', ...c.args, '--server-root', root], ws);
-      const confFile = join(root, 'httpd.conf');
-      const conf = existsSync(confFile) ? readFileSync(confFile, 'utf8') : '';
-      const test = await run(join(root, 'apachectl'), ['configtest'], ws);
-      const resource = join(root, 'resource.wsgi');
-      const py = existsSync(resource)
-        ? await run('/usr/bin/python3', ['-m', 'py_compile', resource], ws)
-        : undefined;
-      return { root, setup, conf, test, py };
-    };
-    const worker = async () => {
-      while (next < entries.length) {
-        const i = next++;
-        const [name, c] = entries[i] as [string, Case];
-        (waiting.get(name) as (v: Awaited<ReturnType<typeof check>>) => void)(await check(c, i));
-      }
-    };
-    for (let w = 0; w < Math.max(2, availableParallelism()); w++) {
-      void worker();
-    }
+    const checked = pool(
+      entries.map(([, c], i) => async () => {
+        const { root, setup, conf, configtest } = await setupAndConfigtest(
+          c.args,
+          join(ws, 'roots', `case-${i}`),
+          ws,
+        );
+        const resource = join(root, 'resource.wsgi');
+        const py = existsSync(resource) ? await pyCompile(resource, ws) : undefined;
+        return { root, setup, conf, test: configtest, py };
+      }),
+      PARALLEL,
+    );
+    entries.forEach(([name], i) => outcomes.set(name, checked[i] as (typeof checked)[number]));
   });
 
   afterAll(() => {
-    if (ws) {
-      rmSync(ws, { recursive: true, force: true });
-    }
+    removeWorkspace(ws);
   });
 
   it.each(Object.keys(CASES))('%s', async (name) => {

@@ -4,28 +4,19 @@
  * certificate made here: the app over HTTPS without --server-name, --https-only's 301s, HSTS,
  * the TLS environ, client certificates, name-based virtual hosts and HTTP/2.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type IncomingHttpHeaders } from 'node:http';
 import { connect as http2Connect, constants as h2 } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
-import { CLI, FIXTURES, freePort, get, getJson, startServer, stopAll } from '../../helpers/server.js';
+import { makeWorkspace, removeWorkspace, runConfigtest, setupServer } from '../../helpers/configtest.js';
+import { FIXTURES, freePort, get, getJson, startServer, stopAll } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
 
@@ -37,15 +28,9 @@ function openssl(...args: string[]): void {
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} is missing: run npm run build first`);
-  }
   // Readable by everyone: started as root, Apache's children run as www-data.
-  ws = realpathSync(mkdtempSync(join(tmpdir(), 'ew-https-')));
-  chmodSync(ws, 0o755);
-  mkdirSync(join(ws, 'roots'), { mode: 0o755 });
+  ws = makeWorkspace('https', ['roots', 'certs']);
   certs = join(ws, 'certs');
-  mkdirSync(certs, { mode: 0o755 });
   const selfSigned = (name: string, cn: string) =>
     openssl(
       'req',
@@ -107,33 +92,10 @@ beforeAll(() => {
   writeFileSync(join(ws, 'environ.wsgi'), readFileSync(join(FIXTURES, 'environ.wsgi')), { mode: 0o644 });
 });
 
-afterAll(() => {
-  if (ws) {
-    rmSync(ws, { recursive: true, force: true });
-  }
-});
+afterAll(() => removeWorkspace(ws));
 
 // ---------------------------------------------------------------------------------------------
 // Every option through setup-server and Apache's configtest.
-
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(command: string, args: readonly string[]): Promise<Ran> {
-  // Without what npm sets for its scripts (jest runs under `npm run jest`).
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)),
-  );
-  return new Promise((done) => {
-    execFile(command, args, { cwd: ws, env, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = (error as { code?: unknown } | null)?.code;
-      done({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
-    });
-  });
-}
 
 const TLS = ['--https-port', '8443', '--ssl-certificate', 'certs/site'];
 
@@ -302,14 +264,7 @@ describe('setup-server and configtest', () => {
   // Each case is two short processes; a few at a time keeps the whole table quick.
   it.concurrent.each(Object.entries(CASES))('%s', async (name, c) => {
     const root = join(ws, 'roots', String(Object.keys(CASES).indexOf(name)));
-    const setup = await run(process.execPath, [
-      CLI,
-      'setup-server',
-      'environ.wsgi',
-      ...c.args,
-      '--server-root',
-      root,
-    ]);
+    const setup = await setupServer(['environ.wsgi', ...c.args, '--server-root', root], ws);
     const warnings = setup.stderr.match(/^express-wsgi: warning: .*$/gm) ?? [];
     expect(setup.stderr.replace(/^express-wsgi: warning: .*\n/gm, '')).toBe('');
     expect(setup.status).toBe(0);
@@ -322,7 +277,7 @@ describe('setup-server and configtest', () => {
     for (const part of c.conf) {
       expect(conf).toContain(part);
     }
-    const configtest = await run(join(root, 'apachectl'), ['configtest']);
+    const configtest = await runConfigtest(root, ws);
     expect(configtest.stdout + configtest.stderr).toContain('Syntax OK');
     expect(configtest.status).toBe(0);
   });
@@ -352,14 +307,7 @@ describe('setup-server and configtest', () => {
     [['--server-name', 'example.test:8000'], /--server-name: "example.test:8000" is not valid/],
   ])('%p is refused with exit status 2 before anything is written', async (args, message) => {
     const root = join(ws, 'roots', `refused-${(refusedCount += 1)}`);
-    const setup = await run(process.execPath, [
-      CLI,
-      'setup-server',
-      'environ.wsgi',
-      ...args,
-      '--server-root',
-      root,
-    ]);
+    const setup = await setupServer(['environ.wsgi', ...args, '--server-root', root], ws);
     expect(setup.stderr).toMatch(message);
     expect(setup.status).toBe(2);
     expect(existsSync(root)).toBe(false);

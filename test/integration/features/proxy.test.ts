@@ -3,26 +3,24 @@
  * Apache's configtest, then a real Apache in front of a loopback upstream (mount points, virtual
  * hosts, WebSocket upgrades), trusted proxy headers, and access and authentication scripts.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-} from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
-import { CLI, FIXTURES, get, getJson, startServer, stopAll, waitFor } from '../../helpers/server.js';
+import {
+  makeWorkspace,
+  pool,
+  type Ran,
+  removeWorkspace,
+  setupAndConfigtest,
+  setupServer,
+} from '../../helpers/configtest.js';
+import { FIXTURES, get, getJson, startServer, stopAll, waitFor } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
 
@@ -320,26 +318,7 @@ describe('access and authentication scripts', () => {
 // ---------------------------------------------------------------------------------------------
 // Every option through setup-server and Apache's configtest.
 
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 let ws: string;
-
-function run(command: string, args: readonly string[]): Promise<Ran> {
-  // Without what npm sets for its scripts (jest runs under `npm run jest`).
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)),
-  );
-  return new Promise((done) => {
-    execFile(command, args, { cwd: ws, env, encoding: 'utf8', timeout: 20_000 }, (error, stdout, stderr) => {
-      const code = (error as { code?: unknown } | null)?.code;
-      done({ status: error ? (typeof code === 'number' ? code : null) : 0, stdout, stderr });
-    });
-  });
-}
 
 const SCRIPTS = ['--auth-user-script', 'features/proxy/auth.py'];
 const CASES: Record<string, { args: readonly string[]; conf: readonly string[] }> = {
@@ -447,39 +426,31 @@ interface Outcome {
 }
 
 async function check(index: number, args: readonly string[]): Promise<Outcome> {
-  const root = join(ws, 'roots', String(index));
-  const setup = await run(process.execPath, [CLI, 'setup-server', ...args, '--server-root', root]);
-  const confFile = join(root, 'httpd.conf');
-  const conf = existsSync(confFile) ? readFileSync(confFile, 'utf8').split(ws).join('<ws>') : '';
-  const configtest = await run(join(root, 'apachectl'), ['configtest']);
-  return { setup, conf, configtest };
+  const { setup, conf, configtest } = await setupAndConfigtest(args, join(ws, 'roots', String(index)), ws);
+  return { setup, conf: conf.split(ws).join('<ws>'), configtest };
 }
 
 describe('setup-server and configtest', () => {
   const outcomes = new Map<string, Outcome>();
 
   beforeAll(async () => {
-    if (!existsSync(CLI)) {
-      throw new Error(`${CLI} is missing: run npm run build first`);
-    }
-    ws = realpathSync(mkdtempSync(join(tmpdir(), 'ew-proxy-')));
-    chmodSync(ws, 0o755);
-    mkdirSync(join(ws, 'roots'));
+    ws = makeWorkspace('proxy');
     cpSync(join(FIXTURES, 'features'), join(ws, 'features'), { recursive: true });
     // A few at a time: each case is two short processes.
-    const queue = Object.entries(CASES).map(([name, c], i) => ({ name, c, i }));
-    const workers = Array.from({ length: Math.max(2, Math.min(4, availableParallelism())) }, async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) {
-        outcomes.set(job.name, await check(job.i, job.c.args));
-      }
-    });
-    await Promise.all(workers);
+    const entries = Object.entries(CASES);
+    const checked = await Promise.all(
+      pool(
+        entries.map(
+          ([, c], i) =>
+            () =>
+              check(i, c.args),
+        ),
+        Math.max(2, Math.min(4, availableParallelism())),
+      ),
+    );
+    entries.forEach(([name], i) => outcomes.set(name, checked[i] as Outcome));
   });
-  afterAll(() => {
-    if (ws) {
-      rmSync(ws, { recursive: true, force: true });
-    }
-  });
+  afterAll(() => removeWorkspace(ws));
 
   it.each(Object.entries(CASES))('%s', (name, c) => {
     const { setup, conf, configtest } = outcomes.get(name) as Outcome;
@@ -494,15 +465,10 @@ describe('setup-server and configtest', () => {
 
   it('a refused value writes nothing and exits 2', async () => {
     const root = join(ws, 'roots', 'refused');
-    const setup = await run(process.execPath, [
-      CLI,
-      'setup-server',
-      '--proxy-mount-point',
-      '/api',
-      'ftp://127.0.0.1/',
-      '--server-root',
-      root,
-    ]);
+    const setup = await setupServer(
+      ['--proxy-mount-point', '/api', 'ftp://127.0.0.1/', '--server-root', root],
+      ws,
+    );
     expect(setup.status).toBe(2);
     expect(setup.stderr).toContain('--proxy-mount-point: "ftp://127.0.0.1/" is not valid');
     expect(existsSync(root)).toBe(false);

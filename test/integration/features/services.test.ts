@@ -5,24 +5,25 @@
  * Apache: a service script running in its own daemon, debug mode as one process, the profiler,
  * the request recorder, gdb and the docs.
  */
-import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-} from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
+import {
+  makeWorkspace,
+  PARALLEL,
+  pool,
+  type Ran,
+  readIfExists,
+  removeWorkspace,
+  runTool,
+  setupAndConfigtest,
+  setupRefused,
+  shellSyntax,
+} from '../../helpers/configtest.js';
 import {
   CLI,
   FIXTURES,
@@ -48,57 +49,6 @@ const asRoot = uid === 0;
 const GDB = ['/usr/bin/gdb', '/usr/local/bin/gdb'].find((p) => existsSync(p));
 /** Whether the Python of Debian's mod_wsgi can import coverage here (it decides --enable-coverage). */
 const hasCoverage = spawnSync('/usr/bin/python3.11', ['-c', 'import coverage']).status === 0;
-
-interface Ran {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** This process's environment without what npm sets for its scripts (jest runs under `npm run jest`). */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|INIT_CWD$)/i.test(name)));
-}
-
-function run(command: string, args: readonly string[], cwd: string, input?: string): Promise<Ran> {
-  return new Promise((done) => {
-    const child = execFile(
-      command,
-      args,
-      { cwd, env: cleanEnv(), encoding: 'utf8', timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        done({
-          status: error ? (typeof code === 'number' ? code : null) : 0,
-          stdout,
-          stderr: error && typeof code !== 'number' ? `${stderr}${error.message}` : stderr,
-        });
-      },
-    );
-    // A command that exits without reading its input closes the pipe: that is not an error here.
-    child.stdin?.on('error', () => {});
-    child.stdin?.end(input);
-  });
-}
-
-/** Starts every job, at most `limit` at a time; each promise settles with its own job's result. */
-function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Promise<T>[] {
-  const slots = jobs.map(() => {
-    let settle!: (value: T) => void;
-    return { promise: new Promise<T>((resolve) => (settle = resolve)), settle: (v: T) => settle(v) };
-  });
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const k = next++;
-      (slots[k] as (typeof slots)[number]).settle(await (jobs[k] as () => Promise<T>)());
-    }
-  };
-  for (let w = 0; w < limit; w++) {
-    void worker();
-  }
-  return slots.map((s) => s.promise);
-}
 
 const line = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm');
 
@@ -370,56 +320,35 @@ describe('setup-server + apachectl configtest', () => {
   const refused = Object.entries(REFUSALS);
 
   beforeAll(() => {
-    if (!existsSync(CLI)) {
-      throw new Error(`${CLI} is missing: run npm run build first`);
-    }
-    // Readable by everyone: started as root, Apache's children run as www-data.
-    ws = realpathSync(mkdtempSync(join(tmpdir(), 'ew-services-')));
-    chmodSync(ws, 0o755);
-    for (const d of ['roots', 'logs', 'out', 'static']) {
-      mkdirSync(join(ws, d), { mode: 0o755 });
-    }
+    ws = makeWorkspace('services', ['roots', 'logs', 'out', 'static']);
     cpSync(join(FIXTURES, 'features'), join(ws, 'features'), { recursive: true });
-    const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
-    const setup = (args: readonly string[], root: string) =>
-      run(process.execPath, [CLI, 'setup-server', APP, ...args, '--server-root', root], ws);
     outcomes = pool(
       cases.map(([, c], i) => async () => {
-        const root = join(ws, 'roots', `case-${i}`);
-        const result = await setup(c.args, root);
-        const handler = read(join(root, 'handler.wsgi'));
+        const o = await setupAndConfigtest([APP, ...c.args], join(ws, 'roots', `case-${i}`), ws);
+        const handler = readIfExists(join(o.root, 'handler.wsgi'));
         return {
-          root,
-          setup: result,
-          conf: read(join(root, 'httpd.conf')),
+          ...o,
           handler,
-          apachectl: read(join(root, 'apachectl')),
-          configtest: await run(join(root, 'apachectl'), ['configtest'], ws),
-          shell: await run('/bin/sh', ['-n', join(root, 'apachectl')], ws),
-          python: await run(
+          shell: await shellSyntax(o.root, ws),
+          python: await runTool(
             '/usr/bin/python3',
             ['-c', 'import sys; compile(sys.stdin.read(), "handler.wsgi", "exec")'],
             ws,
-            handler,
+            { input: handler },
           ),
         };
       }),
-      Math.max(2, availableParallelism()),
+      PARALLEL,
     );
-    refusals = pool(
-      refused.map(([, r], i) => async () => {
-        const root = join(ws, 'roots', `refused-${i}`);
-        return { root, setup: await setup(r.args, root) };
-      }),
-      2,
+    refusals = setupRefused(
+      refused.map(([, r]) => [APP, ...r.args]),
+      ws,
     );
   });
 
   afterAll(async () => {
     await Promise.all([...(outcomes ?? []), ...(refusals ?? [])]);
-    if (ws) {
-      rmSync(ws, { recursive: true, force: true });
-    }
+    removeWorkspace(ws);
   });
 
   it.each(cases.map(([name, c], i) => [name, c, i] as const))('%s', async (_name, c, i) => {
