@@ -48,7 +48,7 @@ function usageMessage(message: string): string {
   return message;
 }
 
-const COMMANDS = ['start-server', 'setup-server', 'module-config', 'module-location'];
+const COMMANDS = ['start-server', 'setup-server', 'django', 'module-config', 'module-location'];
 
 const serverCommand = (name: string, describe: string, setupOnly: boolean) => ({
   command: `${name} [app]`,
@@ -91,6 +91,23 @@ async function main(): Promise<void> {
     .command(
       serverCommand('setup-server', 'Generate the server root only; run it with <root>/apachectl', true),
     )
+    .command({
+      command: 'django [project]',
+      describe: 'Serve a Django project: WSGI_APPLICATION from its settings, static files by Apache',
+      builder: (y: Argv) =>
+        y
+          .positional('project', {
+            type: 'string',
+            describe: 'The directory holding manage.py [default: the current directory]',
+          })
+          .options(yargsOptions())
+          .example('$0 django mysite --port 8080', '')
+          .example('$0 django --setup-only --server-root /srv/mysite-server', ''),
+      handler: async (args: Record<string, unknown>) => {
+        const { django } = await import('./commands/django.js');
+        process.exitCode = await django(args, false, argv);
+      },
+    })
     .command({
       command: 'module-config',
       describe: 'Print the LoadModule line for the mod_wsgi module in use',

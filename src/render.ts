@@ -11,6 +11,7 @@ import { FEATURES } from './features/index.js';
 import type { FeatureResult } from './features/types.js';
 import { apacheQuote, pythonLiteral, shellQuote } from './quote.js';
 import type { ServerConfig } from './resolve.js';
+import { COMPILE_OPTIONS, PRECOMPILED } from './templates.js';
 
 const TEMPLATES = new URL('../templates/', import.meta.url);
 
@@ -24,16 +25,27 @@ hbs.registerHelper('join', (items: string[], sep: string) => items.join(sep));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 /** A regex matching a URL path prefix and everything under it: /server-status → ^/server-status(/|$). */
 hbs.registerHelper('prefixPattern', (path: string) => `^${path.replace(/[.*+?^$()[\]{}|\\]/g, '\\$&')}(/|$)`);
+
+/** A template by name: precompiled in the bundle, else compiled from templates/NAME.hbs. */
+function load(name: string): Handlebars.TemplateDelegate {
+  const spec = PRECOMPILED?.[name];
+  if (spec) {
+    return hbs.template(spec);
+  }
+  return hbs.compile(readFileSync(new URL(`${name}.hbs`, TEMPLATES), 'utf8'), COMPILE_OPTIONS);
+}
+
 for (const name of Object.keys(FEATURES)) {
-  hbs.registerPartial(name, readFileSync(new URL(`features/${name}.hbs`, TEMPLATES), 'utf8'));
+  // A partial left as text would be compiled with the options of the template including it
+  // (COMPILE_OPTIONS); a compiled one must use the same.
+  hbs.registerPartial(name, load(`features/${name}`));
 }
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 function template(name: string): Handlebars.TemplateDelegate {
   let t = cache.get(name);
   if (!t) {
-    const source = readFileSync(new URL(`${name}.hbs`, TEMPLATES), 'utf8');
-    t = hbs.compile(source, { strict: true, noEscape: true, preventIndent: true });
+    t = load(name);
     cache.set(name, t);
   }
   return t;

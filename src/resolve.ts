@@ -279,7 +279,12 @@ function readdirSafe(dir: string): string[] {
   }
 }
 
-function pythonHomeOf(opts: Options, ctx: Context, discovery: Discovery): string | undefined {
+/** --python-home, checked: an environment of the Python mod_wsgi embeds (also used by the django command). */
+export function pythonHomeOf(
+  opts: Pick<Options, 'pythonHome'>,
+  ctx: Pick<Context, 'cwd'>,
+  discovery: Discovery,
+): string | undefined {
   if (!opts.pythonHome) {
     return undefined;
   }
