@@ -59,3 +59,15 @@ export function pythonLiteral(value: unknown): string {
   }
   throw new QuoteError(`no Python literal for ${typeof value}`);
 }
+
+/**
+ * A file system path for directives that match wildcards (Include, <Directory>, <Files>): *, ?, [
+ * and ~ (a lone ~ means "regex") are put in brackets, so the path only ever means itself.
+ */
+export function apachePath(path: string): string {
+  if (!/[*?[~]/.test(path)) {
+    return apacheQuote(path);
+  }
+  // Brackets make Apache read the path as a pattern, in which a backslash escapes: double it.
+  return apacheQuote(path.replace(/[\\*?[~]/g, (c) => (c === '\\' ? '\\\\' : `[${c}]`)));
+}

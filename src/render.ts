@@ -9,7 +9,7 @@ import Handlebars from 'handlebars';
 
 import { FEATURES } from './features/index.js';
 import type { FeatureResult } from './features/types.js';
-import { apacheQuote, pythonLiteral, shellQuote } from './quote.js';
+import { apachePath, apacheQuote, pythonLiteral, shellQuote } from './quote.js';
 import type { ServerConfig } from './resolve.js';
 import { COMPILE_OPTIONS, PRECOMPILED } from './templates.js';
 
@@ -17,6 +17,7 @@ const TEMPLATES = new URL('../templates/', import.meta.url);
 
 const hbs = Handlebars.create();
 hbs.registerHelper('q', (value: string | number) => apacheQuote(value));
+hbs.registerHelper('qpath', (value: string) => apachePath(value));
 // mod_wsgi reads options as name=VALUE with only the value in Apache quoting.
 hbs.registerHelper('opt', (key: string, value: string | number) => `${key}=${apacheQuote(value)}`);
 hbs.registerHelper('sh', (value: string | number) => shellQuote(value));

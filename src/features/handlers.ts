@@ -218,16 +218,18 @@ function errorDocumentsOf(values: readonly (readonly [string, string])[]): [stri
         'an HTTP error status Apache knows (400-417, 421-424, 426, 428, 429, 431, 451, 500-508, 510, 511) as the first value',
       );
     }
-    const ok = target.startsWith('/')
+    // Apache (2.4.13+) evaluates %{...} in ErrorDocument as an expression: never let a value become one.
+    const form = target.startsWith('/')
       ? /^\/\S*$/.test(target)
       : /^https?:\/\//i.test(target)
         ? /^\S+$/.test(target)
         : target.trim() !== '';
+    const ok = form && !target.includes('%{');
     if (!ok) {
       throw badValue(
         'error-document',
         target,
-        'a local URL path such as /404.html, an http(s):// URL, or a message text as the second value',
+        'a local URL path such as /404.html, an http(s):// URL, or a message text (without %{) as the second value',
       );
     }
     return [status, target];

@@ -42,7 +42,8 @@ export function hstsCheck(value: string): string | undefined {
     .split(';')
     .map((d) => d.trim())
     .filter(Boolean);
-  const wellFormed = directives.every((d) => /^[A-Za-z][A-Za-z0-9-]*(=([^\s";=]+|"[^"]*"))?$/.test(d));
+  // No %: mod_headers would read it as a format (%{HOME}e would leak the environment).
+  const wellFormed = directives.every((d) => /^[A-Za-z][A-Za-z0-9-]*(=([^\s";=%]+|"[^"%]*"))?$/.test(d));
   const maxAge = directives.filter((d) => /^max-age=("?)\d+\1$/i.test(d));
   return wellFormed && maxAge.length === 1
     ? undefined

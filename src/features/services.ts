@@ -504,7 +504,7 @@ function serviceLogFile(value: string, core: CoreConfig): string {
       `a file in an existing directory (${dirname(path)} does not exist)`,
     );
   }
-  if (statOf(path)?.isDirectory()) {
+  if (value.endsWith('/') || statOf(path)?.isDirectory()) {
     throw badValue('service-log-file', value, 'a file name (it is a directory)');
   }
   if ([core.log.errorLog, core.log.accessLog?.file].includes(path)) {

@@ -2,15 +2,20 @@
  * Every option that start-server and setup-server accept, declared once. Names, argument shapes
  * and defaults follow mod_wsgi-express 6.0.5 so that its command lines paste in unchanged.
  */
+import { isIP } from 'node:net';
+
 import { FEATURE_OPTIONS } from '../features/index.js';
 import { flag, float, int, list, type OptionsOf, pairs, str } from './define.js';
+import { accessLogFormatCheck, errorLogFormatCheck } from './log-format.js';
 
 const LOG_LEVEL = /^(emerg|alert|crit|error|warn|notice|info|debug|trace[1-8])$/;
 const urlPath = (v: string) => (/^\/[A-Za-z0-9._~@/-]*$/.test(v) ? undefined : 'a URL path such as /app');
+// An address to listen on: Apache resolves a name at start-up and fails there if it cannot, so
+// only literal addresses (and localhost, which always resolves) are accepted.
 const hostName = (v: string) =>
-  /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/.test(v)
+  v === 'localhost' || isIP(v.replace(/^\[(.*)\]$/, '$1')) !== 0
     ? undefined
-    : 'a host name or IP address';
+    : 'an IP address such as 127.0.0.1 or ::1, or localhost';
 const logLevel = (v: string) =>
   v.split(/\s+/).every((w) => LOG_LEVEL.test(w.replace(/^[a-z_0-9]+:/, '')))
     ? undefined
@@ -146,8 +151,12 @@ export const SCHEMA = [
   str('access-log-format', 'Logging', 'common, combined, or an Apache LogFormat string.', {
     metavar: 'FORMAT',
     default: 'common',
+    check: accessLogFormatCheck,
   }),
-  str('error-log-format', 'Logging', 'An Apache ErrorLogFormat string.', { metavar: 'FORMAT' }),
+  str('error-log-format', 'Logging', 'An Apache ErrorLogFormat string.', {
+    metavar: 'FORMAT',
+    check: errorLogFormatCheck,
+  }),
   str('log-level', 'Logging', 'Apache LogLevel, e.g. info or "warn rewrite:trace3".', {
     metavar: 'LEVEL',
     default: 'warn',
