@@ -200,8 +200,10 @@ export async function launch(config: ServerConfig): Promise<number> {
   });
 
   let exited = false;
+  const signalled = new Set<string>();
   const forward = (signal: NodeJS.Signals) => () => {
     if (!exited && child.pid) {
+      signalled.add(signal);
       process.kill(child.pid, signal);
       if (signal === 'SIGTERM' || signal === 'SIGINT') {
         stopDaemons(child.pid);
@@ -259,7 +261,12 @@ export async function launch(config: ServerConfig): Promise<number> {
   // A server that never became ready has failed, whatever status its stop gave.
   const stopped = exitStatus(result.exitCode, result.signal);
   const status = timedOut && stopped === 0 ? 1 : stopped;
-  if (status !== 0 && errorLog) {
+  // Killed from outside (OOM killer, kill -9): say so; its logs cannot explain it.
+  if (result.signal && !signalled.has(result.signal)) {
+    err(
+      `express-wsgi: Apache (pid ${child.pid}) was killed by ${result.signal}; exiting with status ${status}.`,
+    );
+  } else if (status !== 0 && errorLog) {
     const lines = tailSince(errorLog, logOffset);
     if (lines.length) {
       err(`express-wsgi: Apache exited with status ${status}. The error log (${errorLog}) says:`);

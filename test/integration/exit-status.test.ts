@@ -40,6 +40,7 @@ describe('a running server', () => {
     const pid = await waitFor(() => readPid(server.root), 5_000, 'httpd.pid');
     process.kill(pid, 'SIGKILL');
     await expect(server.exited).resolves.toEqual({ code: 137, signal: null });
+    expect(server.stderr()).toContain(`Apache (pid ${pid}) was killed by SIGKILL; exiting with status 137.`);
     await stopServer(server);
   });
 
