@@ -60,7 +60,12 @@ function table(specs: readonly Spec[]): string[] {
     const [name, ...aliases] = longNames(spec).map((n) => code(n, true));
     const option = aliases.length ? `${name} (alias ${aliases.join(', ')})` : name;
     const argument = spec.metavar && spec.kind !== 'flag' ? code(spec.metavar, true) : '';
-    const text = [prose(description(spec)), range(spec)].filter(Boolean).join(' ');
+    const limits = [
+      spec.minModWsgi ? `Needs mod_wsgi ${spec.minModWsgi} or later (refused with an older module).` : '',
+      spec.refused ? `Refused: ${spec.refused}.` : '',
+      spec.hidden ? '(Not shown by --help.)' : '',
+    ];
+    const text = [prose(description(spec)), range(spec), ...limits.map(prose)].filter(Boolean).join(' ');
     return `| ${option} | ${argument} | ${defaultCell(spec)} | ${text} |`;
   });
   return ['| Option | Argument | Default | Description |', '| --- | --- | --- | --- |', ...rows];
