@@ -174,6 +174,12 @@ export async function checkRoot(
   return { conf, apachectl, configtest: await runConfigtest(root, cwd, env) };
 }
 
+/** A case that setup-server must refuse: its arguments and a text the error message contains. */
+export interface Refusal {
+  readonly args: readonly string[];
+  readonly message: string;
+}
+
 /**
  * setup-server for each argument list, two at a time, each into its own server root
  * `WS/roots/refused-I`: for options that must be refused before anything is written.

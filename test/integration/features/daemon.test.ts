@@ -20,6 +20,7 @@ import {
   type SetupOutcome,
   setupRefused,
   writeFiles,
+  type Refusal,
 } from '../../helpers/configtest.js';
 import { get, getJson, type Server, startServer, stopAll, waitFor } from '../../helpers/server.js';
 
@@ -215,11 +216,6 @@ const CASES: Record<string, Case> = {
     warning: '--restart-interval: no effect without daemon processes (embedded mode)',
   },
 };
-
-interface Refusal {
-  readonly args: readonly string[];
-  readonly message: string;
-}
 
 const REFUSALS: Record<string, Refusal> = {
   '--interrupt-timeout on mod_wsgi 4.9.4': {

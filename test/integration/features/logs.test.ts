@@ -22,6 +22,7 @@ import {
   setupRefused,
   shellSyntax,
   writeFiles,
+  type Refusal,
 } from '../../helpers/configtest.js';
 import {
   freePort,
@@ -215,11 +216,6 @@ const CASES: Record<string, Case> = {
     creates: 'eggs-all',
   },
 };
-
-interface Refusal {
-  readonly args: readonly string[];
-  readonly message: string;
-}
 
 const REFUSALS: Record<string, Refusal> = {
   '--switch-interval on mod_wsgi 4.9.4': {

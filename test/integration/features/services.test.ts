@@ -23,6 +23,7 @@ import {
   setupAndConfigtest,
   setupRefused,
   shellSyntax,
+  type Refusal,
 } from '../../helpers/configtest.js';
 import {
   CLI,
@@ -235,11 +236,6 @@ const CASES: Record<string, Case> = {
       }
     : {}),
 };
-
-interface Refusal {
-  readonly args: readonly string[];
-  readonly message: string;
-}
 
 const sixOnly = (option: string, ...value: string[]): [string, Refusal] => [
   `--${option} on mod_wsgi 4.9.4`,
@@ -608,7 +604,7 @@ describe('a real Apache', () => {
   );
 
   /**
-   * The launcher on a real pseudo-terminal (fixtures/features/services/pty-type.py): what pdb
+   * The launcher on a real pseudo-terminal (fixtures/pty-run.py): what pdb
    * prints appears on `screen()`, and `type()` types a line on the terminal.
    */
   async function onTerminal(args: readonly string[]) {
@@ -616,7 +612,7 @@ describe('a real Apache', () => {
     const root = join(cwd, 'root');
     trackRoot(root);
     const port = await freePort();
-    const pty = join(FIXTURES, 'features', 'services', 'pty-type.py');
+    const pty = join(FIXTURES, 'pty-run.py');
     const argv = [pty, process.execPath, CLI, 'start-server', APP, ...args];
     argv.push('--host', '127.0.0.1', '--port', String(port), '--server-root', root);
     const child = spawn('/usr/bin/python3', argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -631,7 +627,7 @@ describe('a real Apache', () => {
       /** Waits for `text` to appear on the terminal after position `from`. */
       shows: (text: string, from: number, what: string) =>
         waitFor(() => screen.indexOf(text, from) >= 0, 30_000, what),
-      type: (line: string) => child.stdin?.write(`${line}\n`),
+      type: (line: string) => child.stdin?.write(`type ${line}\n`),
       /** Ctrl-C on the terminal stops the server, as it would without the debugger. */
       interrupt: async () => {
         child.stdin?.write('interrupt\n');
