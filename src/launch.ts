@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 
 import { execa } from 'execa';
 
+import { reloadApplication, signalDaemons } from './daemons.js';
 import { explainLoadFailure } from './load-failure.js';
 import { err, out } from './log.js';
 import type { ServerConfig } from './resolve.js';
@@ -33,27 +34,14 @@ export function signalFor(
  * --shutdown-timeout) lets the workers go right away.
  */
 export function stopDaemons(apachePid: number): void {
-  let children: string[];
-  try {
-    children = readFileSync(`/proc/${apachePid}/task/${apachePid}/children`, 'utf8')
-      .split(' ')
-      .filter(Boolean);
-  } catch {
-    return;
-  }
-  for (const pid of children) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:')) {
-        process.kill(Number(pid), 'SIGTERM');
-      }
-    } catch {
-      // gone already, or not ours to signal
-    }
-  }
+  signalDaemons(apachePid, 'SIGTERM');
 }
 
 /** Signals the launcher absorbs. A no-op listener, unlike SIG_IGN, is not inherited by Apache. */
 export const SWALLOWED = ['SIGWINCH'] as const;
+
+/** Reloads the application without failing a request (src/daemons.ts); not passed on to Apache. */
+export const RELOAD = 'SIGUSR2';
 
 /** The shell's convention: the child's code, or 128 + N when it died of signal N. */
 export function exitStatus(exitCode: number | undefined, signal: string | undefined): number {
@@ -217,6 +205,28 @@ export async function launch(config: ServerConfig): Promise<number> {
   for (const signal of SWALLOWED) {
     listeners.set(signal, () => {});
   }
+  // One reload at a time; one asked for meanwhile runs after it, so that it sees the latest code.
+  let reloading: Promise<void> | undefined;
+  let reloadAgain = false;
+  const reload = () => {
+    if (exited || !child.pid) {
+      return;
+    }
+    if (reloading) {
+      reloadAgain = true;
+      return;
+    }
+    reloading = reloadApplication(child.pid, config.mode, (line) => out(`express-wsgi: ${line}.`)).finally(
+      () => {
+        reloading = undefined;
+        if (reloadAgain) {
+          reloadAgain = false;
+          reload();
+        }
+      },
+    );
+  };
+  listeners.set(RELOAD, reload);
   for (const [signal, listener] of listeners) {
     process.on(signal, listener);
   }

@@ -1,0 +1,105 @@
+/**
+ * mod_wsgi's daemon processes, found the way `ps` would: children of the Apache parent whose
+ * command line mod_wsgi rewrote to the daemon's display name, "(wsgi:…)". They are not in the
+ * launcher's process group, so they are signalled one by one.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+
+import type { Mode } from './resolve.js';
+
+export function daemonPids(apachePid: number): number[] {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${apachePid}/task/${apachePid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+  return children.map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:');
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
+}
+
+/** Sends `signal` to every daemon process; returns how many got it. */
+export function signalDaemons(apachePid: number, signal: NodeJS.Signals): number {
+  let sent = 0;
+  for (const pid of daemonPids(apachePid)) {
+    try {
+      process.kill(pid, signal);
+      sent++;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return sent;
+}
+
+/**
+ * A daemon process is serving once it has started its request threads, which mod_wsgi does after
+ * Python is initialised and the application imported: one thread before that, several after.
+ */
+function serving(pid: number): boolean {
+  try {
+    const threads = /^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return Number(threads?.[1] ?? 0) > 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * SIGUSR2: load the application afresh without failing a request. Apache's graceful restart
+ * (SIGUSR1) also restarts mod_wsgi's daemons, but it unlinks their socket while it rereads its
+ * configuration and stops them with requests queued, so a loaded server answers some requests
+ * with 503 or 500 (bench/restart-under-load.mjs). A daemon told SIGUSR1 itself finishes its requests
+ * (--graceful-timeout) and is replaced while Apache keeps the socket open: requests wait instead of
+ * failing. One daemon at a time, each once its replacement serves, so that with two or more the
+ * others keep answering meanwhile. In embedded mode the application lives in Apache's children,
+ * so Apache's graceful restart is the reload, and it fails no request there.
+ */
+export async function reloadApplication(
+  apachePid: number,
+  mode: Mode,
+  report: (line: string) => void,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const daemons = mode === 'daemon' ? daemonPids(apachePid) : [];
+  if (daemons.length === 0) {
+    report('reloading the application: Apache restarts gracefully');
+    process.kill(apachePid, 'SIGUSR1');
+    return;
+  }
+  const plural = daemons.length === 1 ? ' restarts' : 'es restart';
+  report(
+    `reloading the application: ${daemons.length} mod_wsgi daemon process${plural} gracefully, one at a time`,
+  );
+  const known = new Set(daemons);
+  for (const pid of daemons) {
+    try {
+      process.kill(pid, 'SIGUSR1');
+    } catch {
+      continue; // exited meanwhile; Apache replaces it anyway
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const fresh = daemonPids(apachePid).find((p) => !known.has(p) && serving(p));
+      if (fresh !== undefined) {
+        known.add(fresh);
+        break;
+      }
+      if (Date.now() > deadline || !existsSync(`/proc/${apachePid}`)) {
+        report(
+          `reloading the application: no new daemon process served within ${timeoutMs / 1000} s; see the error log`,
+        );
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  report('reloading the application: done');
+}
