@@ -1,6 +1,13 @@
 /**
- * Apache MPM sizing, with the formulas mod_wsgi-express uses (reference §4.9) so that a command
- * line moved over from it gets the same capacity.
+ * Apache MPM sizing. Embedded mode and prefork use mod_wsgi-express's formulas (reference §4.9).
+ * Daemon mode with a threaded MPM does not: there Apache only relays requests to the daemons,
+ * and measurements (docs/performance.md) showed what keeps a loaded server from failing requests:
+ * - the worker MPM, because event closes keep-alive connections whenever all the threads of one of
+ *   its processes are busy (wrk counted 35-65 errors at 256 connections even with 300 threads);
+ * - a thread per client connection: at least FRONT_CAPACITY, all started up front, because a pool
+ *   that grows on demand grows too slowly for a burst (thousands of errors at 256 connections);
+ * - processes of up to 64 threads (Apache's default ThreadLimit) rather than ~20, as fewer
+ *   processes cost less memory and a relay thread is cheap.
  */
 
 export type Mpm = 'event' | 'worker' | 'prefork';
@@ -30,11 +37,19 @@ export interface CapacityInput {
   readonly maximumSpareWorkers?: number;
 }
 
-/** Event misbehaves with fewer than 3 threads per process (mod_wsgi 4.8.0 notes): embedded mode avoids it. */
+/**
+ * Worker first in daemon mode too (see above). Event misbehaves with fewer than 3 threads per
+ * process (mod_wsgi 4.8.0 notes), one more reason for embedded mode to avoid it.
+ */
 export const MPM_PREFERENCE = {
-  daemon: ['event', 'worker', 'prefork'],
+  daemon: ['worker', 'event', 'prefork'],
   embedded: ['worker', 'prefork'],
 } as const;
+
+/** Client connections a daemon-mode server holds at once by default: 256 with headroom. */
+export const FRONT_CAPACITY = 320;
+/** Threads per Apache process in daemon mode at most. */
+export const FRONT_THREADS_PER_PROCESS = 64;
 
 export function pickMpm(
   embedded: boolean,
@@ -85,13 +100,13 @@ function embeddedSettings({ mpm, processes: p, threads: t, maximumRequests }: Ca
 
 function daemonSettings(input: CapacityInput): MpmSettings {
   const { mpm, processes: p, threads: t, maxClients } = input;
-  // Apache only proxies to the daemons here, so it gets headroom above processes × threads.
-  const mc =
-    maxClients !== undefined ? Math.max(maxClients, p * t) : 10 + Math.max(10, Math.floor(1.5 * p * t));
-  const initial = input.initialWorkers ?? (mpm === 'prefork' ? 0.05 : 0.2);
-  const minSpare = input.minimumSpareWorkers ?? initial;
-  const maxSpare = input.maximumSpareWorkers ?? (mpm === 'prefork' ? 0.1 : 0.6);
+  // Apache only relays to the daemons here, so it gets headroom above processes × threads.
+  const reference = 10 + Math.max(10, Math.floor(1.5 * p * t));
   if (mpm === 'prefork') {
+    const mc = maxClients !== undefined ? Math.max(maxClients, p * t) : reference;
+    const initial = input.initialWorkers ?? 0.05;
+    const minSpare = input.minimumSpareWorkers ?? initial;
+    const maxSpare = input.maximumSpareWorkers ?? 0.1;
     return {
       mpm,
       maxClients: mc,
@@ -106,8 +121,13 @@ function daemonSettings(input: CapacityInput): MpmSettings {
       ],
     };
   }
-  const tpc = mc <= 20 ? 10 : Math.floor(mc / (Math.floor(mc / 20) + 1));
+  const mc = maxClients !== undefined ? Math.max(maxClients, p * t) : Math.max(FRONT_CAPACITY, reference);
+  const tpc = Math.min(mc, FRONT_THREADS_PER_PROCESS);
   const sl = Math.ceil(mc / tpc);
+  // A fixed pool unless the spare-worker fractions say otherwise.
+  const initial = input.initialWorkers ?? 1;
+  const minSpare = input.minimumSpareWorkers ?? initial;
+  const maxSpare = Math.max(input.maximumSpareWorkers ?? 1, minSpare);
   return {
     mpm,
     maxClients: sl * tpc,

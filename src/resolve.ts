@@ -22,6 +22,8 @@ export interface Context {
   readonly env: NodeJS.ProcessEnv;
   readonly uid: number;
   readonly gid: number;
+  /** CPUs this process may use: embedded mode's default number of processes. */
+  readonly cpus: number;
   readonly accounts: Accounts;
   /** The command line as typed, recorded in apachectl. */
   readonly argv: readonly string[];
@@ -484,8 +486,14 @@ function resolveCore(
       `an MPM installed in ${discovery.modulesDirectory} (none of ${opts.serverMpm.join(', ') || 'event, worker, prefork'} is)`,
     );
   }
-  const processes = debug ? 1 : (opts.processes ?? 1);
-  const threads = debug ? 1 : opts.threads;
+  // Embedded mode runs Python in Apache's children: one per CPU gives each its own GIL, and with the
+  // worker MPM each thread holds one client connection, so 5 would make the sixth client wait
+  // (p99 146 ms at 16 connections, against 15 ms with 2 x 16; docs/performance.md).
+  const embeddedDefaults = mode === 'embedded' && !debug;
+  const processes = debug
+    ? 1
+    : (opts.processes ?? (embeddedDefaults ? Math.min(Math.max(ctx.cpus, 1), 8) : 1));
+  const threads = debug ? 1 : (opts.threads ?? (embeddedDefaults ? 25 : 5));
   const mpmConfig = mpmSettings({
     mpm,
     embedded: mode === 'embedded' || debug,
@@ -551,7 +559,9 @@ function resolveCore(
             ['deadlock-timeout', opts.deadlockTimeout],
             ['graceful-timeout', opts.gracefulTimeout],
             ['shutdown-timeout', opts.shutdownTimeout],
-            ['listen-backlog', opts.daemonBacklog],
+            // Room for every Apache thread: a full backlog makes mod_wsgi retry connecting with
+            // growing sleeps, which turned into multi-second waits at 256 connections.
+            ['listen-backlog', opts.daemonBacklog ?? Math.max(100, mpmConfig.maxClients)],
           ] as (readonly [string, string | number])[],
         }
       : undefined;

@@ -1,4 +1,5 @@
 /** start-server and setup-server: flags → server root on disk → (unless setup only) a running Apache. */
+import { availableParallelism } from 'node:os';
 import { getgid, getuid } from 'node:process';
 
 import { systemAccounts } from '../accounts.js';
@@ -29,6 +30,7 @@ export async function serve(
     env: process.env,
     uid,
     gid: getgid?.() ?? 0,
+    cpus: availableParallelism(),
     accounts: systemAccounts(),
     argv: ['express-wsgi', ...argv],
     version: VERSION,

@@ -27,7 +27,7 @@ export const OPTIONS = [
     'initial-workers',
     'Processes and capacity',
     'Apache processes started up front, as a fraction (0 to 1) of the server capacity.',
-    { ...FRACTION, defaultText: '0.05 (prefork MPM), 0.2 (worker and event MPMs)' },
+    { ...FRACTION, defaultText: '1, all of them (worker and event MPMs); 0.05 (prefork MPM)' },
   ),
   float(
     'minimum-spare-workers',
@@ -39,7 +39,7 @@ export const OPTIONS = [
     'maximum-spare-workers',
     'Processes and capacity',
     'Idle Apache workers above which Apache stops some, as a fraction (0 to 1) of the server capacity.',
-    { ...FRACTION, defaultText: '0.1 (prefork MPM), 0.6 (worker and event MPMs)' },
+    { ...FRACTION, defaultText: '1 (worker and event MPMs); 0.1 (prefork MPM)' },
   ),
   int(
     'server-backlog',
@@ -56,7 +56,12 @@ export const OPTIONS = [
     'daemon-backlog',
     'Processes and capacity',
     'Connections from Apache queued on the daemon socket while every daemon thread is busy.',
-    { metavar: 'NUMBER', default: 100, min: 0, max: INT_MAX },
+    {
+      metavar: 'NUMBER',
+      defaultText: 'the server capacity (every Apache thread), at least 100',
+      min: 0,
+      max: INT_MAX,
+    },
   ),
 
   // Daemon process lifetime.

@@ -682,7 +682,7 @@ function debugOf(
       `--${tools[0]?.[1]} needs a WSGI application; --application-type static serves files only.`,
     );
   }
-  if (opts.processes !== undefined || opts.threads !== 5) {
+  if (opts.processes !== undefined || opts.threads !== undefined) {
     warnings.push(
       '--processes and --threads are ignored in debug mode: Apache runs one process with one thread.',
     );

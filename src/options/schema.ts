@@ -86,14 +86,19 @@ export const SCHEMA = [
     {
       metavar: 'NUMBER',
       min: 1,
-      defaultText: '1',
+      defaultText: '1; in embedded mode one per CPU, at most 8',
     },
   ),
-  int('threads', 'Processes and capacity', 'Threads per process.', { metavar: 'NUMBER', default: 5, min: 1 }),
+  int('threads', 'Processes and capacity', 'Threads per process.', {
+    metavar: 'NUMBER',
+    min: 1,
+    defaultText: '5; in embedded mode 25 (a thread per connection an Apache child holds)',
+  }),
   int('max-clients', 'Processes and capacity', 'Concurrent connections Apache accepts (daemon mode).', {
     metavar: 'NUMBER',
     min: 1,
-    defaultText: '10 + max(10, 1.5 x processes x threads)',
+    defaultText:
+      'max(320, 10 + 1.5 x processes x threads); 10 + max(10, 1.5 x processes x threads) with prefork',
   }),
   int(
     'maximum-requests',

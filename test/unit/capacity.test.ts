@@ -1,72 +1,57 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { type CapacityInput, type Mpm, mpmSettings, pickMpm } from '../../src/capacity.js';
+import { type CapacityInput, FRONT_CAPACITY, type Mpm, mpmSettings, pickMpm } from '../../src/capacity.js';
 
 const settings = (input: Partial<CapacityInput> & { mpm: Mpm }) => {
   const s = mpmSettings({ embedded: false, processes: 1, threads: 5, maximumRequests: 0, ...input });
   return { ...s, d: Object.fromEntries(s.directives) as Record<string, number> };
 };
 
-// The figures observed from mod_wsgi-express (shared/reference/mod_wsgi-express.md §4.9).
+// Daemon mode with a threaded MPM: Apache relays to the daemons, so it holds at least
+// FRONT_CAPACITY connections, in processes of up to 64 threads, all started up front.
 describe('daemon mode, worker and event', () => {
-  it.each(['event', 'worker'] as const)('%s, 4 processes x 25 threads: the reference figures', (mpm) => {
-    const s = settings({ mpm, processes: 4, threads: 25 });
-    expect(s.mpm).toBe(mpm);
-    expect(s.d).toMatchObject({
-      ThreadsPerChild: 17,
-      ThreadLimit: 17,
-      ServerLimit: 10,
-      MaxRequestWorkers: 170,
-      StartServers: 2,
-      MinSpareThreads: 34,
-      MaxSpareThreads: 102,
-    });
-    expect(s.maxClients).toBe(170);
-  });
+  it.each(['event', 'worker'] as const)(
+    '%s, the default 1 process x 5 threads: 5 x 64 threads, all started',
+    (mpm) => {
+      const s = settings({ mpm });
+      expect(s.mpm).toBe(mpm);
+      expect(s.maxClients).toBe(FRONT_CAPACITY);
+      expect(s.d).toMatchObject({
+        ThreadsPerChild: 64,
+        ThreadLimit: 64,
+        ServerLimit: 5,
+        MaxRequestWorkers: 320,
+        StartServers: 5,
+        MinSpareThreads: 320,
+        MaxSpareThreads: 320,
+      });
+    },
+  );
 
-  it.each(['event', 'worker'] as const)('%s, the default 1 process x 5 threads, gives 20 clients', (mpm) => {
-    const s = settings({ mpm });
-    expect(s.maxClients).toBe(20);
-    expect(s.d).toMatchObject({
-      ThreadsPerChild: 10,
-      ThreadLimit: 10,
-      ServerLimit: 2,
-      MaxRequestWorkers: 20,
-      StartServers: 1,
-      MinSpareThreads: 10,
-      MaxSpareThreads: 10,
-    });
-  });
-
-  // Worked by hand from the §4.9 formulas: mc = max(--max-clients, PxT) or 10 + max(10, int(1.5xPxT));
-  // TPC = 10 if mc <= 20 else int(mc / (int(mc/20) + 1)); SL = ceil(mc/TPC); StartServers = max(1, int(.2xSL));
-  // MinSpareThreads = max(TPC, int(.2xSL)xTPC); MaxSpareThreads = max(TPC, int(.6xSL)xTPC).
+  // Worked by hand: mc = max(--max-clients, PxT), else max(320, 10 + max(10, int(1.5xPxT)));
+  // TPC = min(mc, 64); SL = ceil(mc/TPC); a fixed pool: StartServers = SL, spare threads = SL x TPC.
   it.each([
-    // P, T, --max-clients, TPC, SL, MaxRequestWorkers, StartServers, MinSpare, MaxSpare
-    [1, 1, undefined, 10, 2, 20, 1, 10, 10],
-    [2, 10, undefined, 13, 4, 52, 1, 13, 26],
-    [3, 5, undefined, 16, 2, 32, 1, 16, 16],
-    [8, 25, undefined, 19, 17, 323, 3, 57, 190],
-    [1, 5, 50, 16, 4, 64, 1, 16, 32],
-    [4, 25, 10, 16, 7, 112, 1, 16, 64],
-    [1, 5, 20, 10, 2, 20, 1, 10, 10],
-    [1, 5, 21, 10, 3, 30, 1, 10, 10],
+    // P, T, --max-clients, TPC, SL, MaxRequestWorkers
+    [1, 1, undefined, 64, 5, 320],
+    [2, 10, undefined, 64, 5, 320],
+    [8, 25, undefined, 64, 5, 320],
+    [16, 25, undefined, 64, 10, 640],
+    [1, 5, 50, 50, 1, 50],
+    [4, 25, 10, 64, 2, 128],
+    [1, 5, 20, 20, 1, 20],
+    [1, 5, 65, 64, 2, 128],
+    [1, 1, 1, 1, 1, 1],
   ])('P=%p T=%p max-clients=%p: TPC %p, ServerLimit %p, MaxRequestWorkers %p', (...row) => {
-    const [p, t, mc, tpc, sl, mrw, start, minSpare, maxSpare] = row as [
-      number,
-      number,
-      number | undefined,
-      ...number[],
-    ];
-    const s = settings({ mpm: 'event', processes: p, threads: t, maxClients: mc });
+    const [p, t, mc, tpc, sl, mrw] = row as [number, number, number | undefined, number, number, number];
+    const s = settings({ mpm: 'worker', processes: p, threads: t, maxClients: mc });
     expect(s.d).toMatchObject({
       ThreadsPerChild: tpc,
       ThreadLimit: tpc,
       ServerLimit: sl,
       MaxRequestWorkers: mrw,
-      StartServers: start,
-      MinSpareThreads: minSpare,
-      MaxSpareThreads: maxSpare,
+      StartServers: sl,
+      MinSpareThreads: mrw,
+      MaxSpareThreads: mrw,
     });
     expect(s.maxClients).toBe(mrw);
   });
@@ -200,8 +185,8 @@ describe('embedded mode: a fixed pool of P x T', () => {
 describe('pickMpm', () => {
   it.each([
     // embedded, --server-mpm, installed, expected
-    [false, [], ['event', 'worker', 'prefork'], 'event'],
-    [false, [], ['worker', 'prefork'], 'worker'],
+    [false, [], ['event', 'worker', 'prefork'], 'worker'],
+    [false, [], ['event', 'prefork'], 'event'],
     [false, [], ['prefork'], 'prefork'],
     [true, [], ['event', 'worker', 'prefork'], 'worker'],
     [true, [], ['event', 'prefork'], 'prefork'],

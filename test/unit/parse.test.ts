@@ -25,7 +25,7 @@ describe('defaults', () => {
     ['callableObject', 'application'],
     ['mountPoint', '/'],
     ['port', 8000],
-    ['threads', 5],
+    ['threads', undefined], // resolved later: 5, or 25 in embedded mode
     ['maximumRequests', 0],
     ['accessLogFormat', 'common'],
     ['logLevel', 'warn'],

@@ -232,7 +232,7 @@ describe('operating mode', () => {
       reloading: true,
       reloadOnChanges: false,
     });
-    expect(config.mpm.mpm).toBe('event');
+    expect(config.mpm.mpm).toBe('worker');
     expect(config.capacity).toEqual({ processes: 1, threads: 5 });
   });
 
@@ -249,7 +249,7 @@ describe('operating mode', () => {
       'socket-timeout': 60,
       'queue-timeout': 45,
       'request-timeout': 60,
-      'listen-backlog': 100,
+      'listen-backlog': 320,
     });
     const given = new Map(run({ app: 'app.wsgi', processes: '3', threads: '7' }).daemon?.options);
     expect([given.get('processes'), given.get('threads')]).toEqual([3, 7]);
@@ -265,6 +265,22 @@ describe('operating mode', () => {
     // handler.wsgi puts the working directory on sys.path itself: WSGIPythonPath would split a ':' in it.
     expect(config.pythonPath).toEqual([join(dir, 'pylib')]);
     expect(config.workingDirectory).toBe(dir);
+  });
+
+  it.each([
+    // CPUs, --processes, --threads, expected processes x threads
+    [2, undefined, undefined, 2, 25],
+    [1, undefined, undefined, 1, 25],
+    [32, undefined, undefined, 8, 25],
+    [2, '3', '4', 3, 4],
+  ])('embedded with %p CPUs, --processes %p --threads %p: %p x %p', (cpus, processes, threads, p, t) => {
+    const config = run({ app: 'app.wsgi', 'embedded-mode': true, processes, threads }, { cpus });
+    expect(config.capacity).toEqual({ processes: p, threads: t });
+    expect(config.mpm.maxClients).toBe(p * t);
+  });
+
+  it('daemon mode keeps 1 x 5 whatever the CPUs', () => {
+    expect(run({ app: 'app.wsgi' }, { cpus: 16 }).capacity).toEqual({ processes: 1, threads: 5 });
   });
 
   it('static: no application, the directory is the document root', () => {
@@ -596,7 +612,7 @@ describe('modules', () => {
 
   it('loads the MPM first and mod_wsgi last, from the discovered paths', () => {
     const config = run();
-    expect(config.modules[0]).toEqual({ id: 'mpm_event_module', path: `${MODULES_DIR}/mod_mpm_event.so` });
+    expect(config.modules[0]).toEqual({ id: 'mpm_worker_module', path: `${MODULES_DIR}/mod_mpm_worker.so` });
     expect(config.modules.at(-1)).toEqual({ id: 'wsgi_module', path: `${MODULES_DIR}/mod_wsgi.so` });
     expect(ids(config)).toEqual(
       expect.arrayContaining([

@@ -86,7 +86,8 @@ describe('defaults', () => {
     for (const [name, value] of ALWAYS) {
       expect(opts.get(name)).toBe(value);
     }
-    expect(opts.get('listen-backlog')).toBe(100);
+    // Room for every Apache thread (the server capacity, 320 by default), not mod_wsgi-express's 100.
+    expect(opts.get('listen-backlog')).toBe(320);
     for (const name of [...OPTIONAL_ZERO, 'interrupt-timeout', 'response-flush-delay']) {
       expect(opts.has(name)).toBe(false);
     }
@@ -98,7 +99,7 @@ describe('defaults', () => {
     expect(config.features.daemon.serverBacklog).toBe(500);
     expect(httpdConf(config)).toMatch(/^ListenBacklog 500$/m);
     expect(summary(config).get('Server Backlog')).toBe('500 (connections)');
-    expect(summary(config).get('Queue Backlog')).toBe('100 (connections)');
+    expect(summary(config).get('Queue Backlog')).toBe('320 (connections)');
   });
 
   it('the order on the line is unchanged: the four timeouts, shutdown-timeout, then listen-backlog', () => {
@@ -306,40 +307,43 @@ describe('worker fractions', () => {
     },
   );
 
-  // 8 processes x 25 threads: max clients 10 + 300 = 310, 19 threads per child, server limit 17.
+  // 8 processes x 25 threads: max clients max(320, 10 + 300) = 320, 64 threads per child, server limit 5.
   const big = { processes: '8', threads: '25' };
 
-  it('event: the defaults are the reference fractions .2 / .2 / .6', () => {
-    expect(directives(run(big))).toMatchObject({
-      ThreadsPerChild: 19,
-      ServerLimit: 17,
-      StartServers: 3,
-      MinSpareThreads: 57,
-      MaxSpareThreads: 190,
-    });
-  });
+  it.each(['worker', 'event'])(
+    '%s: by default every process starts up front and stays (1 / 1 / 1)',
+    (mpm) => {
+      expect(directives(run({ ...big, 'server-mpm': mpm }))).toMatchObject({
+        ThreadsPerChild: 64,
+        ServerLimit: 5,
+        StartServers: 5,
+        MinSpareThreads: 320,
+        MaxSpareThreads: 320,
+      });
+    },
+  );
 
-  it('event: --initial-workers moves StartServers and (by default) MinSpareThreads', () => {
+  it('--initial-workers moves StartServers and (by default) MinSpareThreads', () => {
     const config = run({ ...big, 'initial-workers': '0.5' });
-    expect(directives(config)).toMatchObject({ StartServers: 8, MinSpareThreads: 152, MaxSpareThreads: 190 });
-    expect(httpdConf(config)).toMatch(/^StartServers 8$/m);
-    expect(httpdConf(config)).toMatch(/^MinSpareThreads 152$/m);
+    expect(directives(config)).toMatchObject({ StartServers: 2, MinSpareThreads: 128, MaxSpareThreads: 320 });
+    expect(httpdConf(config)).toMatch(/^StartServers 2$/m);
+    expect(httpdConf(config)).toMatch(/^MinSpareThreads 128$/m);
   });
 
-  it('event: --minimum-spare-workers and --maximum-spare-workers set the spare threads', () => {
-    const config = run({ ...big, 'minimum-spare-workers': '0.1', 'maximum-spare-workers': '1' });
-    expect(directives(config)).toMatchObject({ StartServers: 3, MinSpareThreads: 19, MaxSpareThreads: 323 });
-    expect(httpdConf(config)).toMatch(/^MaxSpareThreads 323$/m);
+  it('--minimum-spare-workers and --maximum-spare-workers set the spare threads', () => {
+    const config = run({ ...big, 'minimum-spare-workers': '0.1', 'maximum-spare-workers': '0.5' });
+    expect(directives(config)).toMatchObject({ StartServers: 5, MinSpareThreads: 64, MaxSpareThreads: 128 });
+    expect(httpdConf(config)).toMatch(/^MaxSpareThreads 128$/m);
   });
 
-  it('event: 0 gives the floor of one process / one child of threads', () => {
+  it('0 gives the floor of one process / one child of threads', () => {
     const config = run({
       ...big,
       'initial-workers': '0',
       'minimum-spare-workers': '0',
       'maximum-spare-workers': '0',
     });
-    expect(directives(config)).toMatchObject({ StartServers: 1, MinSpareThreads: 19, MaxSpareThreads: 19 });
+    expect(directives(config)).toMatchObject({ StartServers: 1, MinSpareThreads: 64, MaxSpareThreads: 64 });
   });
 
   it('prefork: the defaults are .05 / .05 / .1; each fraction moves its directive', () => {
@@ -396,18 +400,18 @@ describe('capacity formulas with fractions (src/capacity.ts)', () => {
       }).directives,
     );
 
-  // P=4, T=25: mc 160; worker TPC 17, SL 10.
-  it.each(['event', 'worker'] as const)('%s: the reference figures without fractions', (mpm) => {
-    expect(of(mpm, {})).toMatchObject({ StartServers: 2, MinSpareThreads: 34, MaxSpareThreads: 102 });
+  // P=4, T=25: mc max(320, 160) = 320; worker TPC 64, SL 5.
+  it.each(['event', 'worker'] as const)('%s: a fixed pool without fractions', (mpm) => {
+    expect(of(mpm, {})).toMatchObject({ StartServers: 5, MinSpareThreads: 320, MaxSpareThreads: 320 });
   });
 
   it.each(['event', 'worker'] as const)(
     '%s: StartServers = max(1, int(i x SL)); spare threads int(f x SL) x TPC',
     (mpm) => {
       expect(of(mpm, { i: 0.35, min: 0.45, max: 0.95 })).toMatchObject({
-        StartServers: 3,
-        MinSpareThreads: 4 * 17,
-        MaxSpareThreads: 9 * 17,
+        StartServers: 1,
+        MinSpareThreads: 2 * 64,
+        MaxSpareThreads: 4 * 64,
       });
     },
   );
@@ -423,7 +427,7 @@ describe('capacity formulas with fractions (src/capacity.ts)', () => {
   });
 
   it('the minimum spare fraction defaults to the initial one', () => {
-    expect(of('worker', { i: 0.5 })).toMatchObject({ StartServers: 5, MinSpareThreads: 85 });
+    expect(of('worker', { i: 0.5 })).toMatchObject({ StartServers: 2, MinSpareThreads: 128 });
     expect(of('prefork', { i: 0.5 })).toMatchObject({ StartServers: 80, MinSpareServers: 80 });
   });
 });

@@ -103,6 +103,7 @@ export function fakeContext(
     env: { TMPDIR: cwd, LANG: 'C' },
     uid: 1000,
     gid: 1001,
+    cpus: 2,
     accounts,
     argv: ['express-wsgi', 'setup-server'],
     version: '0.0.0-test',
