@@ -29,7 +29,7 @@ import {
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const onlyArg = args.indexOf('--only');
-const ONLY = onlyArg >= 0 ? (args[onlyArg + 1] ?? '').split(',') : ['commands', 'launch', 'load'];
+const ONLY = onlyArg >= 0 ? (args[onlyArg + 1] ?? '').split(',') : ['commands', 'launch', 'load', 'scale'];
 const REPS = QUICK
   ? { commands: 5, launch: 3, load: 1, seconds: 2 }
   : { commands: 15, launch: 9, load: 3, seconds: 5 };
@@ -82,6 +82,11 @@ function rssKiB(pid) {
   } catch {
     return 0;
   }
+}
+
+/** Proportional set size: shared pages split between the processes sharing them. */
+function pssKiB(pid) {
+  return Number(/^Pss:\s+(\d+)/m.exec(safeRead(`/proc/${pid}/smaps_rollup`))?.[1] ?? 0);
 }
 
 const alive = (pid) => existsSync(`/proc/${pid}`) && !/\) Z /.test(safeRead(`/proc/${pid}/stat`));
@@ -337,6 +342,7 @@ async function launches() {
 
 const LOAD_CASES = {
   'express-wsgi (default flags)': () => startExpress([]),
+  'express-wsgi --processes 2 (daemon, one per core)': () => startExpress(['--processes', '2']),
   'express-wsgi --embedded-mode': () => startExpress(['--embedded-mode']),
   'express-wsgi --embedded-mode --processes 2 --threads 8': () =>
     startExpress(['--embedded-mode', '--processes', '2', '--threads', '8']),
@@ -344,6 +350,7 @@ const LOAD_CASES = {
     startGunicorn(['--worker-class', 'gthread', '--workers', '2', '--threads', '5']),
   'gunicorn sync 2': () => startGunicorn(['--worker-class', 'sync', '--workers', '2']),
 };
+const CONNECTIONS = [16, 64, 256];
 const STATIC_CASE = 'express-wsgi --embedded-mode --processes 2 --threads 8';
 
 async function load() {
@@ -360,7 +367,7 @@ async function load() {
         continue;
       }
       await wrk(server.url, { connections: 16, seconds: 1 }); // warm-up: daemons, imports
-      for (const connections of [16, 256]) {
+      for (const connections of CONNECTIONS) {
         const r = await wrk(server.url, { connections, seconds: REPS.seconds });
         delete r.raw;
         const members = family(server.child.pid, server.marker);
@@ -377,7 +384,7 @@ async function load() {
         log(`load #${i + 1} ${name} @${connections}: ${r.rps} req/s p99 ${r.p99} ms`);
       }
       if (name === STATIC_CASE) {
-        for (const connections of [16, 256]) {
+        for (const connections of CONNECTIONS) {
           const r = await wrk(`${server.url}static`, { connections, seconds: REPS.seconds });
           delete r.raw;
           add(`static file through Apache (${name}) @${connections}`, r);
@@ -397,6 +404,69 @@ async function load() {
     serverProcesses: median(r.map((x) => x.serverProcesses ?? NaN)),
     runs: r,
   }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Scale: memory per extra daemon process, and the largest processes × threads that starts and
+//    serves 64 connections without an error.
+
+const daemonsOf = (server) =>
+  family(server.child.pid, server.marker).filter((p) => p.cmdline.startsWith('(wsgi:'));
+const serving = (pid) => Number(/^Threads:\s+(\d+)/m.exec(safeRead(`/proc/${pid}/status`))?.[1] ?? 0) > 1;
+
+async function scale() {
+  ensureWrk();
+  const memory = [];
+  for (const processes of [1, 2, 4, 8]) {
+    const server = await startExpress(['--processes', String(processes)]);
+    await firstOk(server.url, server.child);
+    await waitFor(
+      () => daemonsOf(server).filter((p) => serving(p.pid)).length === processes,
+      60_000,
+      `${processes} daemon processes serving`,
+    );
+    await wrk(server.url, { connections: 16, seconds: 1 }); // every daemon has served requests
+    const daemons = daemonsOf(server);
+    const apache = family(server.child.pid, server.marker).filter(
+      (p) => p.pid !== server.child.pid && !p.cmdline.startsWith('(wsgi:'),
+    );
+    const sum = (list, f) => list.reduce((t, p) => t + f(p.pid), 0) / 1024;
+    memory.push({
+      processes,
+      daemonRssMiB: sum(daemons, rssKiB),
+      daemonPssMiB: sum(daemons, pssKiB),
+      apacheRssMiB: sum(apache, rssKiB),
+      apachePssMiB: sum(apache, pssKiB),
+    });
+    await stopAll(server);
+  }
+  const [one, , , eight] = memory;
+  const perExtraDaemon = {
+    rssMiB: (eight.daemonRssMiB - one.daemonRssMiB) / 7,
+    pssMiB: (eight.daemonPssMiB - one.daemonPssMiB) / 7,
+  };
+  const ladder = [];
+  for (const [p, t] of [
+    [1, 5],
+    [2, 25],
+    [4, 50],
+    [8, 100],
+    [16, 100],
+    [32, 100],
+    [64, 100],
+  ]) {
+    const server = await startExpress(['--processes', String(p), '--threads', String(t)]);
+    const up = await firstOk(server.url, server.child, 60_000);
+    const r = up ? await wrk(server.url, { connections: 64, seconds: 2 }) : undefined;
+    const errors = r ? r.socketErrors + r.non2xx : NaN;
+    ladder.push({ processes: p, threads: t, started: up, rps: r?.rps ?? NaN, errors });
+    log(`scale ${p}x${t}: ${up ? `${r.rps} req/s, ${errors} errors` : 'did not start'}`);
+    await stopAll(server);
+    if (!up || errors > 0) {
+      break;
+    }
+  }
+  return { memory, perExtraDaemon, ladder };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,6 +499,10 @@ try {
     log('load …');
     results.load = await load();
   }
+  if (ONLY.includes('scale')) {
+    log('scale …');
+    results.scale = await scale();
+  }
 } finally {
   closeSync(logFd);
 }
@@ -460,6 +534,25 @@ if (results.load) {
   for (const r of results.load) {
     out.push(
       `${r.name.padEnd(62)}${f(r.rps).padStart(8)}${f(r.p50Ms, 1).padStart(8)}${f(r.p99Ms, 1).padStart(8)}${String(r.errors).padStart(8)}${f(r.launcherRssMiB, 1).padStart(13)}${`${f(r.serverRssMiB, 1)} (${f(r.serverProcesses)})`.padStart(20)}`,
+    );
+  }
+}
+if (results.scale) {
+  out.push('\nMemory with --processes N (default threads), after serving: MiB');
+  out.push(
+    `${'processes'.padEnd(12)}${'daemon RSS'.padStart(12)}${'daemon PSS'.padStart(12)}${'Apache RSS'.padStart(12)}${'Apache PSS'.padStart(12)}`,
+  );
+  for (const m of results.scale.memory) {
+    out.push(
+      `${String(m.processes).padEnd(12)}${f(m.daemonRssMiB, 1).padStart(12)}${f(m.daemonPssMiB, 1).padStart(12)}${f(m.apacheRssMiB, 1).padStart(12)}${f(m.apachePssMiB, 1).padStart(12)}`,
+    );
+  }
+  const per = results.scale.perExtraDaemon;
+  out.push(`each extra daemon process: ${f(per.rssMiB, 1)} MiB RSS, ${f(per.pssMiB, 1)} MiB PSS`);
+  out.push('\nLargest --processes x --threads: started, then 2 s of wrk at 64 connections');
+  for (const l of results.scale.ladder) {
+    out.push(
+      `${`${l.processes} x ${l.threads}`.padEnd(12)}${l.started ? `${f(l.rps)} req/s, ${l.errors} errors` : 'did not start'}`,
     );
   }
 }

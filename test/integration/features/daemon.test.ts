@@ -47,27 +47,43 @@ const CASES: Record<string, Case> = {
     args: [],
     conf: [
       daemonLine(
-        'connect-timeout="15" startup-timeout="15" deadlock-timeout="60" graceful-timeout="15" shutdown-timeout="5" listen-backlog="100"$',
+        'connect-timeout="15" startup-timeout="15" deadlock-timeout="60" graceful-timeout="15" shutdown-timeout="5" listen-backlog="320"$',
       ),
       line('ListenBacklog 500'),
-      line('StartServers 1'),
+      line('StartServers 5'),
     ],
     notConf: [
       /restart-interval|inactivity-timeout|cpu-time-limit|buffer-size|eviction|interrupt|flush-delay/,
     ],
-    summary: ['Queue Backlog      : 100 (connections)', 'Server Backlog     : 500 (connections)'],
+    summary: ['Queue Backlog      : 320 (connections)', 'Server Backlog     : 500 (connections)'],
   },
   '--initial-workers (event)': {
-    args: ['--processes', '8', '--threads', '25', '--initial-workers', '0.5'],
-    conf: [line('StartServers 8'), line('MinSpareThreads 152'), line('MaxSpareThreads 190')],
+    args: ['--server-mpm', 'event', '--processes', '8', '--threads', '25', '--initial-workers', '0.5'],
+    conf: [
+      line('# event MPM'),
+      line('StartServers 2'),
+      line('MinSpareThreads 128'),
+      line('MaxSpareThreads 320'),
+    ],
   },
   '--minimum-spare-workers (event)': {
-    args: ['--processes', '8', '--threads', '25', '--minimum-spare-workers', '0.4'],
-    conf: [line('StartServers 3'), line('MinSpareThreads 114')],
+    args: ['--server-mpm', 'event', '--processes', '8', '--threads', '25', '--minimum-spare-workers', '0.4'],
+    conf: [line('StartServers 5'), line('MinSpareThreads 128')],
   },
   '--maximum-spare-workers (worker)': {
-    args: ['--server-mpm', 'worker', '--processes', '8', '--threads', '25', '--maximum-spare-workers', '1'],
-    conf: [line('# worker MPM'), line('MaxSpareThreads 323')],
+    args: [
+      '--server-mpm',
+      'worker',
+      '--processes',
+      '8',
+      '--threads',
+      '25',
+      '--minimum-spare-workers',
+      '0.2',
+      '--maximum-spare-workers',
+      '0.5',
+    ],
+    conf: [line('# worker MPM'), line('MinSpareThreads 64'), line('MaxSpareThreads 128')],
   },
   'all three fractions on prefork': {
     args: [
@@ -86,11 +102,11 @@ const CASES: Record<string, Case> = {
   },
   'fractions of 0 and 1': {
     args: ['--initial-workers', '1', '--minimum-spare-workers', '0', '--maximum-spare-workers', '1'],
-    conf: [line('StartServers 2'), line('MinSpareThreads 10'), line('MaxSpareThreads 20')],
+    conf: [line('StartServers 5'), line('MinSpareThreads 64'), line('MaxSpareThreads 320')],
   },
   'fractions in embedded mode: ignored, with a warning': {
-    args: ['--embedded-mode', '--initial-workers', '0.9'],
-    conf: [line('StartServers 1'), line('MinSpareThreads 5')],
+    args: ['--embedded-mode', '--processes', '1', '--initial-workers', '0.9'],
+    conf: [line('StartServers 1'), line('MinSpareThreads 25')],
     warning: '--initial-workers: no effect in embedded mode',
   },
   '--startup-timeout': { args: ['--startup-timeout', '30'], conf: [daemonLine('startup-timeout="30"')] },
