@@ -159,6 +159,38 @@ it('apachectl reload-app does the same for a server started by apachectl', async
   expect((await run(apachectl, ['stop'])).code).toBe(0);
 });
 
+it('apachectl reload-app in embedded mode restarts Apache gracefully', async () => {
+  const cwd = workdirWithApp();
+  const root = join(cwd, 'root');
+  const port = await freePort();
+  const setup = await runCli(
+    [
+      'setup-server',
+      'pid.wsgi',
+      '--embedded-mode',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--server-root',
+      root,
+    ],
+    cwd,
+  );
+  expect(setup.stderr).toBe('');
+  trackRoot(root);
+  const apachectl = join(root, 'apachectl');
+  expect((await run(apachectl, ['start'])).code).toBe(0);
+  const url = `http://127.0.0.1:${port}/`;
+  await waitFor(async () => (await get(url).catch(() => undefined))?.status === 200, 20_000, 'the app');
+  const apachePid = readFileSync(join(root, 'httpd.pid'), 'utf8').trim();
+  const before = new Set(readFileSync(`/proc/${apachePid}/task/${apachePid}/children`, 'utf8').split(' '));
+  expect((await run(apachectl, ['reload-app'])).code).toBe(0);
+  await waitFor(async () => !before.has((await get(url)).text), 20_000, 'an answer from a new Apache child');
+  expect(readFileSync(join(root, 'httpd.pid'), 'utf8').trim()).toBe(apachePid);
+  expect((await run(apachectl, ['stop'])).code).toBe(0);
+});
+
 it('in embedded mode, SIGUSR2 is a graceful restart of Apache', async () => {
   const server = await startServer(['pid.wsgi', '--embedded-mode'], { cwd: workdirWithApp() });
   const apachePid = readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim();
