@@ -29,7 +29,7 @@ const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
 const TEMPLATES = join(ROOT, 'templates');
 // What earlier builds wrote: ES module chunks (before the single bundle) and bundles with caches.
-const BUILT = /^cli-.*-[A-Z0-9]{8}\.(js|cjs|cjs\.cache)$/;
+const BUILT = /^cli-.*-[A-Z0-9]{8}\.(js|cjs|cjs\.cache|cjs\.help\.cache)$/;
 
 // The compile options of src/templates.ts (read from it, so the two cannot drift).
 const templatesSource = readFileSync(join(SRC, 'templates.ts'), 'utf8');
@@ -146,41 +146,82 @@ const bundle = join(
 );
 const name = basename(bundle);
 
-// The loader, shared by dist/cli.js and the training run: compiles the bundle with its code cache
-// and runs it as CommonJS would. Returns the script, for createCachedData().
-const LOADER = `function runBundle(file, cachedData) {
+// Node's own modules that setup-server does not load otherwise are required on first use instead
+// of when the module naming them initialises: node:crypto (https.ts's certificate checks), node:net
+// (isIP, preflight's port check), node:child_process (discovery's apxs and pip probes) and the rest
+// cost ~1-3 ms each to load, and most commands never call them. esbuild turns each named import of
+// one into `import_node_X = require("node:X")` and every use into `import_node_X.name`, so a
+// proxy that requires on the first property read keeps the meaning. Any other use of such a
+// variable fails the build rather than silently loading early or breaking.
+const LAZY = ['child_process', 'crypto', 'dgram', 'net', 'os', 'stream', 'stream/promises', 'tty', 'v8'];
+const LAZY_HELPER = `function __lazyRequire(id) {
+  let real;
+  return new Proxy({}, { get: (_, key) => (real ??= require(id))[key] });
+}`;
+{
+  let source = readFileSync(bundle, 'utf8');
+  const assignment = /\b(import_node_\w+) = require\("node:([\w/]+)"\);/g;
+  const lazy = new Set();
+  source = source.replace(assignment, (whole, variable, id) => {
+    if (!LAZY.includes(id)) {
+      return whole;
+    }
+    lazy.add(variable);
+    return `${variable} = __lazyRequire("node:${id}");`;
+  });
+  // Allowed besides `import_node_x.name` and the assignment: esbuild's `var a, import_node_x, b;`.
+  const checked = source.replace(/^\s*var [\w$, ]+;$/gm, '');
+  for (const variable of lazy) {
+    if (new RegExp(`\\b${variable}\\b(?!\\.[\\w$]| = __lazyRequire\\()`).test(checked)) {
+      throw new Error(`bundle: ${variable} is used other than as ${variable}.name; cannot load it lazily`);
+    }
+  }
+  writeFileSync(bundle, `${LAZY_HELPER}\n${source}`);
+}
+
+// The loader, shared by dist/cli.js and the training runs: compiles the bundle with a code cache
+// and runs it as CommonJS would. Returns the script, for createCachedData(). Node's modules come
+// from process.getBuiltinModule: an ES module's `import ... from 'node:fs'` builds a facade of
+// every export, and fs's ReadStream getter alone loads all of node:stream (~3 ms).
+const LOADER = `const { readFileSync } = process.getBuiltinModule('node:fs');
+function runBundle(file, cachedData) {
   const source = readFileSync(file, 'utf8');
   const wrapped = \`(function (exports, require, module, __filename, __dirname) { \${source}\\n})\`;
-  const script = new Script(wrapped, { filename: file, cachedData });
+  const script = new (process.getBuiltinModule('node:vm').Script)(wrapped, { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  const require = process.getBuiltinModule('node:module').createRequire(file);
+  const dirname = process.getBuiltinModule('node:path').dirname(file);
+  script.runInThisContext()(module.exports, require, module, file, dirname);
   return script;
 }`;
-const LOADER_IMPORTS = `import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';`;
 
-// Training: run --help (process.exit held back) and then setup-server on the sample app in one
-// process, so the cache holds the functions both compile, and write the cache on the way out.
+// Two caches, each made by a training run of its own: V8 deserialises a whole cache before running
+// anything, so the server commands' cache leaves out yargs and the help text (~40% of it), which
+// only help, usage mistakes and the rarer commands (the second cache) need. Either cache fits the
+// bundle; choosing the other one only costs time.
+const CACHES = {
+  // setup-server on the sample app
+  cache: (root, app) => [['setup-server', app, '--server-root', root]],
+  // both help texts, and a usage mistake
+  'help.cache': () => [['--help'], ['start-server', '--help'], ['setup-server', '--no-such-option']],
+};
 const scratch = mkdtempSync(join(tmpdir(), 'express-wsgi-train-'));
-const TRAIN = `${LOADER_IMPORTS}
-import { writeFileSync } from 'node:fs';
-${LOADER}
-const [file, cache, root, app] = process.argv.slice(2);
+// Runs each command line in turn (process.exit held back) and writes the cache on the way out.
+const TRAIN = `${LOADER}
+const [file, cache, runsJson] = process.argv.slice(2);
+const runs = JSON.parse(runsJson);
 const exit = process.exit;
 process.exit = () => {};
 let script;
-const runs = [['start-server', '--help'], ['setup-server', app, '--server-root', root]];
 const next = () => {
   process.argv = [process.argv[0], file, ...runs.shift()];
   script = runBundle(file);
   if (runs.length) {
-    process.once('beforeExit', next);
+    // Work the run's beforeExit starts keeps the loop alive, so the next beforeExit comes after it.
+    process.once('beforeExit', () => setImmediate(next));
   } else {
     process.once('exit', () => {
-      writeFileSync(cache, script.createCachedData());
+      process.getBuiltinModule('node:fs').writeFileSync(cache, script.createCachedData());
       exit(0);
     });
   }
@@ -188,40 +229,46 @@ const next = () => {
 next();
 `;
 writeFileSync(join(scratch, 'train.mjs'), TRAIN);
-const trained = spawnSync(
-  process.execPath,
-  [
-    join(scratch, 'train.mjs'),
-    bundle,
-    `${bundle}.cache`,
-    join(scratch, 'root'),
-    join(ROOT, 'fixtures/hello.wsgi'),
-  ],
-  { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
-);
-rmSync(scratch, { recursive: true, force: true });
-if (trained.status !== 0) {
-  // Without a cache the command still works, only slower to start.
-  process.stderr.write(`bundle: no code cache (the training run failed):\n${trained.stderr}\n`);
+for (const [suffix, runs] of Object.entries(CACHES)) {
+  const trained = spawnSync(
+    process.execPath,
+    [
+      join(scratch, 'train.mjs'),
+      bundle,
+      `${bundle}.${suffix}`,
+      JSON.stringify(runs(join(scratch, 'root'), join(ROOT, 'fixtures/hello.wsgi'))),
+    ],
+    { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+  );
+  if (trained.status !== 0) {
+    // Without a cache the command still works, only slower to start.
+    process.stderr.write(`bundle: no ${suffix} (the training run failed):\n${trained.stderr}\n`);
+    rmSync(`${bundle}.${suffix}`, { force: true });
+  }
 }
+rmSync(scratch, { recursive: true, force: true });
 
 // The entry point, written last so that it never names a bundle not yet complete.
 const ENTRY = `#!/usr/bin/env node
 // Generated by scripts/bundle.mjs.
-${LOADER_IMPORTS}
 const args = process.argv.slice(2);
+${LOADER}
 if (args.length === 1 && args[0] === '--version') {
   // What yargs would print: the version and a newline.
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(version + '\\n');
 } else {
-  ${LOADER.replace(/\n/g, '\n  ')}
+  const { fileURLToPath } = process.getBuiltinModule('node:url');
   const file = fileURLToPath(new URL(${JSON.stringify(`./${name}`)}, import.meta.url));
+  // The server commands' cache unless the line asks for help or is no server command at all.
+  const server =
+    ['start-server', 'setup-server', 'django'].includes(args[0]) &&
+    !args.some((a) => a === '--help' || a === '-h');
   let cachedData;
   try {
-    cachedData = readFileSync(file + '.cache');
+    cachedData = readFileSync(file + (server ? '.cache' : '.help.cache'));
   } catch {
-    // no cache (the training run failed): compile without one
+    // no cache (a training run failed): compile without one
   }
   runBundle(file, cachedData);
 }
@@ -231,7 +278,7 @@ renameSync(join(DIST, 'cli.js.tmp'), join(DIST, 'cli.js'));
 
 // What earlier builds wrote, removed only now: a command already running may still read it.
 for (const file of readdirSync(DIST)) {
-  if (BUILT.test(file) && file !== name && file !== `${name}.cache`) {
+  if (BUILT.test(file) && !file.startsWith(`${name}`)) {
     rmSync(join(DIST, file));
   }
 }

@@ -1,9 +1,10 @@
 /**
  * Writes rendered files into the server root without trusting what is already there: the root
  * must be a real directory we own that nobody else can write to (the default path lives in a
- * shared /tmp), and every file is replaced atomically with an explicit mode.
+ * shared /tmp), and every file is replaced atomically with an explicit mode. A file that already
+ * holds exactly what would be written is left alone: a rerun with the same flags (every restart
+ * of a server) writes and syncs nothing.
  */
-import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -15,6 +16,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   writeSync,
@@ -56,9 +58,32 @@ export function checkServerRoot(root: string, uid: number): void {
   }
 }
 
-/** A fresh name beside the target: never a leftover of an earlier, killed run. */
-const tempNameFor = (path: string) =>
-  join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+let temps = 0;
+/**
+ * A fresh name beside the target. Leftovers of killed runs are removed before writing, the pid
+ * tells live runs apart, and opening with O_EXCL ('wx') fails rather than reuse anything there.
+ */
+const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}-${++temps}.tmp`);
+
+/**
+ * Whether the file is already exactly what would be written: a regular file of ours with no other
+ * name, this mode and this content. Whoever wrote it synced it then (we sync before renaming).
+ */
+function unchanged(file: RenderedFile, uid: number): boolean {
+  const st = lstatOrUndefined(file.path);
+  if (!st?.isFile() || st.uid !== uid || st.nlink !== 1 || (st.mode & 0o7777) !== file.mode) {
+    return false;
+  }
+  const content = Buffer.from(file.content);
+  if (st.size !== content.length) {
+    return false;
+  }
+  try {
+    return readFileSync(file.path).equals(content);
+  } catch {
+    return false;
+  }
+}
 
 function writeTemp(file: RenderedFile): string {
   const temp = tempNameFor(file.path);
@@ -89,6 +114,9 @@ function writeAtomically(file: RenderedFile): void {
 
 /** Creates the file complete or not at all, and never replaces one that exists (the user's edits). */
 function writeIfMissing(file: RenderedFile): void {
+  if (lstatOrUndefined(file.path)) {
+    return; // linking would fail with EEXIST: spare writing and syncing the temp file
+  }
   const temp = writeTemp(file);
   try {
     linkSync(temp, file.path);
@@ -158,7 +186,7 @@ export function writeServerRoot(config: ServerConfig, files: readonly RenderedFi
   for (const file of files) {
     if (file.keepExisting) {
       writeIfMissing(file);
-    } else {
+    } else if (!unchanged(file, uid)) {
       writeAtomically(file);
     }
   }

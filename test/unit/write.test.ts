@@ -166,6 +166,20 @@ describe('a rerun', () => {
     expect(leftovers).toEqual([]);
   });
 
+  it('leaves a file that already holds what would be written, and rewrites one whose mode differs', () => {
+    const { root, config, files } = setup();
+    writeServerRoot(config, files, uid);
+    const conf = join(root, 'httpd.conf');
+    const apachectl = files.find((f) => basename(f.path) === 'apachectl');
+    const inode = lstatSync(conf).ino;
+    chmodSync(apachectl?.path ?? '', 0o700);
+    const apachectlInode = lstatSync(apachectl?.path ?? '').ino;
+    writeServerRoot(config, files, uid);
+    expect(lstatSync(conf).ino).toBe(inode);
+    expect(lstatSync(apachectl?.path ?? '').ino).not.toBe(apachectlInode);
+    expect(mode(apachectl?.path ?? '')).toBe(apachectl?.mode);
+  });
+
   it('is not stopped by a temp file a killed earlier run left behind', () => {
     // In a container the CLI often gets the same pid each time, so a stale name can recur.
     const { root, config, files } = setup();
