@@ -79,13 +79,15 @@ function embeddedSettings({ mpm, processes: p, threads: t, maximumRequests }: Ca
       ],
     };
   }
-  // A fixed pool: every process is started up front and never reaped as spare.
+  // A fixed pool: every process is started up front and never reaped as spare. ServerLimit leaves
+  // as many slots again, so that a graceful restart starts the new children at once instead of
+  // after the old ones have closed their keep-alive connections (a 2 s stall, measured).
   return {
     mpm,
     maxClients: p * t,
     directives: [
       ['StartServers', p],
-      ['ServerLimit', p],
+      ['ServerLimit', 2 * p],
       ['ThreadLimit', t],
       ['ThreadsPerChild', t],
       ['MinSpareThreads', p * t],
@@ -133,7 +135,8 @@ function daemonSettings(input: CapacityInput): MpmSettings {
     maxClients: sl * tpc,
     directives: [
       ['StartServers', Math.max(1, Math.floor(initial * sl))],
-      ['ServerLimit', sl],
+      // Room for a graceful restart's new children beside the old (see embeddedSettings).
+      ['ServerLimit', 2 * sl],
       ['ThreadLimit', tpc],
       ['ThreadsPerChild', tpc],
       ['MinSpareThreads', Math.max(tpc, Math.floor(minSpare * sl) * tpc)],

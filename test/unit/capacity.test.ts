@@ -19,7 +19,7 @@ describe('daemon mode, worker and event', () => {
       expect(s.d).toMatchObject({
         ThreadsPerChild: 64,
         ThreadLimit: 64,
-        ServerLimit: 5,
+        ServerLimit: 10, // twice the processes: room for a graceful restart
         MaxRequestWorkers: 320,
         StartServers: 5,
         MinSpareThreads: 320,
@@ -29,7 +29,8 @@ describe('daemon mode, worker and event', () => {
   );
 
   // Worked by hand: mc = max(--max-clients, PxT), else max(320, 10 + max(10, int(1.5xPxT)));
-  // TPC = min(mc, 64); SL = ceil(mc/TPC); a fixed pool: StartServers = SL, spare threads = SL x TPC.
+  // TPC = min(mc, 64); SL = ceil(mc/TPC); a fixed pool: StartServers = SL, spare threads = SL x TPC;
+  // ServerLimit 2 x SL.
   it.each([
     // P, T, --max-clients, TPC, SL, MaxRequestWorkers
     [1, 1, undefined, 64, 5, 320],
@@ -47,7 +48,7 @@ describe('daemon mode, worker and event', () => {
     expect(s.d).toMatchObject({
       ThreadsPerChild: tpc,
       ThreadLimit: tpc,
-      ServerLimit: sl,
+      ServerLimit: 2 * sl,
       MaxRequestWorkers: mrw,
       StartServers: sl,
       MinSpareThreads: mrw,
@@ -83,7 +84,8 @@ describe('daemon mode, worker and event', () => {
     const ThreadsPerChild = d.ThreadsPerChild as number;
     const ServerLimit = d.ServerLimit as number;
     expect(d.ThreadLimit).toBe(ThreadsPerChild);
-    expect(d.MaxRequestWorkers).toBe(ServerLimit * ThreadsPerChild);
+    // Half the scoreboard serves; the other half is for a graceful restart's new children.
+    expect(d.MaxRequestWorkers).toBe((ServerLimit / 2) * ThreadsPerChild);
     expect(maxClients).toBe(d.MaxRequestWorkers);
     // Apache must accept at least what the daemons can serve at once, and what --max-clients asks for.
     expect(maxClients).toBeGreaterThanOrEqual(Math.max(p * t, mc ?? 0));
@@ -148,7 +150,7 @@ describe('embedded mode: a fixed pool of P x T', () => {
     expect(s.maxClients).toBe(12);
     expect(s.d).toMatchObject({
       StartServers: 3,
-      ServerLimit: 3,
+      ServerLimit: 6,
       ThreadLimit: 4,
       ThreadsPerChild: 4,
       MinSpareThreads: 12,

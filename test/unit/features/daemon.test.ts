@@ -315,7 +315,7 @@ describe('worker fractions', () => {
     (mpm) => {
       expect(directives(run({ ...big, 'server-mpm': mpm }))).toMatchObject({
         ThreadsPerChild: 64,
-        ServerLimit: 5,
+        ServerLimit: 10,
         StartServers: 5,
         MinSpareThreads: 320,
         MaxSpareThreads: 320,
@@ -380,7 +380,7 @@ describe('worker fractions', () => {
       discoveryOf(),
       fakeContext(accounts, dir),
     );
-    expect(directives(config).StartServers).toBe(directives(config).ServerLimit);
+    expect(2 * (directives(config).StartServers as number)).toBe(directives(config).ServerLimit);
     expect(config.warnings).toEqual([]);
   });
 });

@@ -343,7 +343,7 @@ describe('--debug-mode', () => {
     expect(config.capacity).toEqual({ processes: 1, threads: 1 });
     expect(config.mpm.mpm).toBe('worker');
     const mpm = Object.fromEntries(config.mpm.directives);
-    expect(mpm).toMatchObject({ StartServers: 1, ServerLimit: 1, ThreadsPerChild: 1, MaxRequestWorkers: 1 });
+    expect(mpm).toMatchObject({ StartServers: 1, ServerLimit: 2, ThreadsPerChild: 1, MaxRequestWorkers: 1 });
     expect(config.app?.reloading).toBe(false);
     const conf = httpdConf(config);
     expect(conf).toMatch(/^Define ONE_PROCESS$/m);
