@@ -145,7 +145,8 @@ function withParentDeathSignal(command: string, args: string[]): [string, string
 async function watchForLoadFailure(errorLog: string, offset: number, stopped: () => boolean): Promise<void> {
   const until = Date.now() + LOAD_WATCH_MS;
   while (Date.now() < until && !stopped()) {
-    await new Promise((r) => setTimeout(r, 200));
+    // Unreferenced: once Apache has exited, this watch must not hold the launcher's exit back.
+    await new Promise((r) => setTimeout(r, 200).unref());
     const failure = explainLoadFailure(tailSince(errorLog, offset, 400));
     if (failure) {
       err(`express-wsgi: the application failed to load; requests will get errors until it is fixed:`);
