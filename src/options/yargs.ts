@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { COMMANDS } from './argv.js';
 import type { Spec } from './define.js';
 import { SCHEMA } from './schema.js';
+import { helpWidth } from './stored-help.js';
 import { closest } from '../suggest.js';
 import { VERSION } from '../version.js';
 
@@ -165,7 +166,7 @@ export async function runWithYargs(argv: readonly string[], run: RunCommand): Pr
     .version(VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth(process.stdout.columns))
     .epilogue('Documentation: docs/options.md and README.md in the express-wsgi package.')
     .fail((message, error) => {
       // yargs' own parse errors (YError) are the user's mistakes too.
