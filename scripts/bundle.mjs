@@ -1,24 +1,36 @@
-// Bundles the shipped command into dist/ (run after tsc, which type-checks and emits the rest of
-// dist/ for dist/docs.js). Startup time is the point (issue 7):
-// - dist/cli.js is a small ES module: `--version` alone is answered there, and `[COMMAND] --help`
-//   from help texts rendered here (cli-main-HASH.cjs.help.json; src/options/stored-help.ts says
-//   when they apply) without loading the bundle or yargs; everything else runs
-//   dist/cli-main-HASH.cjs, the whole command line in one CommonJS bundle, compiled with a V8 code
-//   cache (dist/cli-main-HASH.cjs.cache) made here by a training run of setup-server and --help.
-//   One file instead of ES module chunks spares Node's ES module loader (~10 ms), and the cache
-//   most of V8's compiling (~15 ms). The cache is only used when this Node (V8 version and flags)
-//   accepts it; otherwise the bundle compiles as usual. It is never written at run time, so dist/
-//   may be read-only. The hash in the name ties a cache to its bundle (V8 checks only the length);
-//   yargs and the rarer commands are in the bundle too, but evaluated only when used;
+// Builds dist/ (tsc only type-checks; nothing else writes there). Startup time is the point
+// (issue 7):
+// - dist/cli.js is a small CommonJS script (dist/package.json says so: Node's ES module loader
+//   would cost every command ~5-10 ms more): `--version` alone is answered there, and
+//   `[COMMAND] --help` from help texts rendered here (cli-main-HASH.cjs.help.json;
+//   src/options/stored-help.ts says when they apply) without loading the bundle or yargs;
+//   everything else runs dist/cli-main-HASH.cjs, the whole command line in one CommonJS bundle,
+//   compiled with a V8 code cache (dist/cli-main-HASH.cjs.cache) made here by a training run of
+//   setup-server and --help. One file instead of ES module chunks spares Node's ES module loader
+//   (~10 ms), and the cache most of V8's compiling (~15 ms). The cache is only used when this Node
+//   (V8 version and flags) accepts it; otherwise the bundle compiles as usual. It is never written
+//   at run time, so dist/ may be read-only. The hash in the name ties a cache to its bundle (V8
+//   checks only the length); yargs and the rarer commands are in the bundle too, but evaluated
+//   only when used;
 // - every template precompiled (src/templates.ts is replaced), so no command loads the handlebars
 //   compiler or reads templates/*.hbs;
 // - string-width (yargs' help layout) answers plain ASCII itself instead of running its Unicode
 //   regexes over every help line;
 // - `import.meta.url` in each module keeps meaning the file tsc would have emitted (dist/X.js), so
-//   paths like ../package.json and ../../docs resolve as they do unbundled.
+//   paths like ../package.json and ../../docs resolve as they do unbundled;
+// - dist/docs.js (`npm run docs`) is src/docs.ts bundled the same way, also CommonJS.
 //   node scripts/bundle.mjs
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +44,11 @@ const DIST = join(ROOT, 'dist');
 const TEMPLATES = join(ROOT, 'templates');
 // What earlier builds wrote: ES module chunks (before the single bundle) and bundles with caches.
 const BUILT = /^cli-.*-[A-Z0-9]{8}\.(js|cjs|cjs\.cache|cjs\.help\.cache|cjs\.help\.json)$/;
+// What tsc wrote into dist/ before it only type-checked: ES modules, wrong under dist/package.json.
+const TSC_OUTPUT = (entry) =>
+  entry.isDirectory()
+    ? readdirSync(SRC, { withFileTypes: true }).some((e) => e.isDirectory() && e.name === entry.name)
+    : entry.name.endsWith('.js') && entry.name !== 'cli.js' && entry.name !== 'docs.js';
 
 // The compile options of src/templates.ts (read from it, so the two cannot drift).
 const templatesSource = readFileSync(join(SRC, 'templates.ts'), 'utf8');
@@ -111,7 +128,7 @@ export default function stringWidth(text, options) {
       if (!source.includes('import.meta.url')) {
         return { contents: source, loader: 'ts' };
       }
-      // The bundle is written into dist/, next to where tsc puts cli.js.
+      // Each bundle is (or stands in for) a file in dist/, where tsc would have put cli.js.
       const emitted = `./${relative(SRC, args.path).split('\\').join('/').replace(/\.ts$/, '.js')}`;
       return {
         contents: source.replaceAll(
@@ -124,22 +141,31 @@ export default function stringWidth(text, options) {
   },
 };
 
-const { metafile } = await build({
-  entryPoints: { 'cli-main': join(SRC, 'cli.ts') },
-  outdir: DIST,
-  entryNames: '[name]-[hash]',
-  outExtension: { '.js': '.cjs' },
+// How every CommonJS bundle of src/ is built; `url` is its file URL, the base for each module's
+// import.meta.url (see the plugin): the bundle's own unless it stands in for one in dist/.
+const bundled = (url = "require('node:url').pathToFileURL(__filename).href") => ({
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
   alias: { handlebars: 'handlebars/runtime' },
-  // The bundle's own file URL: the base for each module's import.meta.url (see the plugin).
   define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  banner: { js: `const __bundleUrl = ${url};` },
   plugins: [plugin],
   logLevel: 'warning',
   legalComments: 'none',
+});
+
+// Every .js under dist/ is CommonJS: the entry, the docs script and the bundles.
+mkdirSync(DIST, { recursive: true });
+writeFileSync(join(DIST, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+
+const { metafile } = await build({
+  ...bundled(),
+  entryPoints: { 'cli-main': join(SRC, 'cli.ts') },
+  outdir: DIST,
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   metafile: true,
 });
 const bundle = join(
@@ -252,8 +278,20 @@ for (const [suffix, runs] of Object.entries(CACHES)) {
 // The help texts dist/cli.js prints without yargs (src/options/stored-help.ts says when): what the
 // bundle prints for `--help` and each `COMMAND --help` at each stored width, with stdout a pipe
 // and the locale unset (so English). The terminal case gets its width as a terminal would give it.
-const { COMMANDS } = await import(pathToFileURL(join(DIST, 'options/argv.js')).href);
-const { STORED_WIDTHS, helpWidth } = await import(pathToFileURL(join(DIST, 'options/stored-help.js')).href);
+// The commands and widths, from src/ as built here (read as if from dist/, like the bundle).
+await build({
+  ...bundled(JSON.stringify(pathToFileURL(join(DIST, 'build-facts.cjs')).href)),
+  stdin: {
+    contents: `export { COMMANDS } from './options/argv.js';
+export { STORED_WIDTHS, helpWidth } from './options/stored-help.js';`,
+    resolveDir: SRC,
+    loader: 'ts',
+  },
+  outfile: join(scratch, 'build-facts.cjs'),
+});
+const { COMMANDS, STORED_WIDTHS, helpWidth } = createRequire(import.meta.url)(
+  join(scratch, 'build-facts.cjs'),
+);
 const RENDER = `${LOADER}
 const [file, columns, ...argv] = process.argv.slice(2);
 if (columns) {
@@ -314,17 +352,18 @@ ${inlined.outputFiles[0].text}return storedHelp;
 
 // The entry point, written last so that it never names a bundle not yet complete.
 const ENTRY = `#!/usr/bin/env node
-// Generated by scripts/bundle.mjs.
+// Generated by scripts/bundle.mjs. CommonJS (dist/package.json): cheaper to start than an ES module.
 const args = process.argv.slice(2);
+const entryUrl = process.getBuiltinModule('node:url').pathToFileURL(__filename);
 ${LOADER}
 ${STORED_HELP}
 if (args.length === 1 && args[0] === '--version') {
   // What yargs would print: the version and a newline.
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', entryUrl), 'utf8'));
   process.stdout.write(version + '\\n');
-} else if (!storedHelp.printStoredHelp(args, new URL(${JSON.stringify(`./${name}.help.json`)}, import.meta.url))) {
+} else if (!storedHelp.printStoredHelp(args, new URL(${JSON.stringify(`./${name}.help.json`)}, entryUrl))) {
   const { fileURLToPath } = process.getBuiltinModule('node:url');
-  const file = fileURLToPath(new URL(${JSON.stringify(`./${name}`)}, import.meta.url));
+  const file = fileURLToPath(new URL(${JSON.stringify(`./${name}`)}, entryUrl));
   // The server commands' cache unless the line asks for help or is no server command at all.
   const server =
     ['start-server', 'setup-server', 'django'].includes(args[0]) &&
@@ -341,9 +380,12 @@ if (args.length === 1 && args[0] === '--version') {
 writeFileSync(join(DIST, 'cli.js.tmp'), ENTRY, { mode: 0o755 });
 renameSync(join(DIST, 'cli.js.tmp'), join(DIST, 'cli.js'));
 
+// The docs script, CommonJS like everything under dist/ (`node dist/docs.js`).
+await build({ ...bundled(), entryPoints: [join(SRC, 'docs.ts')], outfile: join(DIST, 'docs.js') });
+
 // What earlier builds wrote, removed only now: a command already running may still read it.
-for (const file of readdirSync(DIST)) {
-  if (BUILT.test(file) && !file.startsWith(`${name}`)) {
-    rmSync(join(DIST, file));
+for (const entry of readdirSync(DIST, { withFileTypes: true })) {
+  if ((BUILT.test(entry.name) && !entry.name.startsWith(`${name}`)) || TSC_OUTPUT(entry)) {
+    rmSync(join(DIST, entry.name), { recursive: true });
   }
 }
