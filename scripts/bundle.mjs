@@ -160,9 +160,138 @@ const bundled = (url = "require('node:url').pathToFileURL(__filename).href") => 
 mkdirSync(DIST, { recursive: true });
 writeFileSync(join(DIST, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 
-const { metafile } = await build({
+// The command line is three bundles: the main one (src/cli.ts: the fast path, the commands, the
+// server root) and two parts that setup-server never runs, each its own file so that it is neither
+// read nor compiled then: yargs (help, mistakes, the rarer command lines) and the launcher (execa;
+// start-server only). esbuild splits no CommonJS, so each part is a bundle of its own, and the
+// `await import()` naming it becomes a stub that loads it (__loadPart, from the loader below).
+// Modules of src/ that a part shares with the main bundle are not copied into it: it requires them
+// from the main bundle (`express-wsgi:PATH`, from a registry there), so there is one UsageError
+// (cli.ts checks errors with instanceof), one log.ts and so on.
+const PARTS = {
+  'cli-yargs': {
+    entry: join(SRC, 'options/yargs.ts'),
+    importer: join(SRC, 'cli.ts'),
+    specifier: './options/yargs.js',
+  },
+  'cli-launch': {
+    entry: join(SRC, 'launch.ts'),
+    importer: join(SRC, 'commands/serve.ts'),
+    specifier: '../launch.js',
+  },
+};
+const SHARED_PREFIX = 'express-wsgi:';
+// The main bundle with each part's import replaced by `stub(part)`.
+const partStubs = (stub) => ({
+  name: 'express-wsgi-parts',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      const part = Object.entries(PARTS).find(
+        ([, p]) => p.importer === args.importer && p.specifier === args.path,
+      );
+      return part ? { path: part[0], namespace: 'part' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'part' }, (args) => ({ contents: stub(args.path), loader: 'js' }));
+    b.onResolve({ filter: /^express-wsgi-shared$/ }, () => ({ path: 'shared', namespace: 'shared' }));
+  },
+});
+// The command line's bundles without whitespace and comments, and with simpler syntax: less to read
+// and compile, and ASCII throughout (checked below). Names stay, so stack traces stay readable.
+const MINIFY = { minifyWhitespace: true, minifySyntax: true };
+const mainOptions = (stub, extraPlugins = []) => ({
   ...bundled(),
+  ...MINIFY,
   entryPoints: { 'cli-main': join(SRC, 'cli.ts') },
+  plugins: [partStubs(stub), ...extraPlugins, plugin],
+});
+const srcPath = (key) => join(ROOT, key);
+const relSrc = (path) => relative(SRC, path).split('\\').join('/');
+
+// 1. Which modules of src/ the main bundle holds (parts stubbed out).
+const probe = await build({
+  ...mainOptions(() => 'module.exports = {};'),
+  write: false,
+  outdir: DIST,
+  metafile: true,
+});
+const inMain = new Set(
+  Object.keys(Object.values(probe.metafile.outputs)[0].inputs)
+    .map(srcPath)
+    .filter((path) => path.startsWith(SRC)),
+);
+
+// 2. The parts, requiring what the main bundle holds from it.
+const shared = new Set();
+const partOutputs = await build({
+  ...bundled(),
+  ...MINIFY,
+  entryPoints: Object.fromEntries(Object.entries(PARTS).map(([name, p]) => [name, p.entry])),
+  plugins: [
+    {
+      name: 'express-wsgi-shared',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+          if (!args.importer.startsWith(SRC)) {
+            return undefined;
+          }
+          const path = join(dirname(args.importer), args.path).replace(/\.js$/, '.ts');
+          if (!inMain.has(path)) {
+            return undefined;
+          }
+          shared.add(relSrc(path));
+          return { path: `${SHARED_PREFIX}${relSrc(path)}`, external: true };
+        });
+      },
+    },
+    plugin,
+  ],
+  outdir: DIST,
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  metafile: true,
+});
+const partFiles = {};
+const partSources = new Map();
+for (const [path, output] of Object.entries(partOutputs.metafile.outputs)) {
+  const part = Object.keys(PARTS).find((p) => output.entryPoint === relative(ROOT, PARTS[p].entry));
+  partFiles[part] = basename(path);
+  // A module of src/ in two bundles would be two modules (two UsageError classes, say).
+  for (const input of Object.keys(output.inputs).map(srcPath)) {
+    if (input.startsWith(SRC)) {
+      const other = partSources.get(input);
+      if (other) {
+        throw new Error(
+          `bundle: ${relSrc(input)} is in both ${other} and ${part}; share it through the main bundle`,
+        );
+      }
+      partSources.set(input, part);
+    }
+  }
+}
+
+// 3. The main bundle, with the registry of what the parts require from it.
+const registry = {
+  name: 'express-wsgi-registry',
+  setup(b) {
+    b.onLoad({ filter: /.*/, namespace: 'shared' }, () => {
+      const modules = [...shared].sort();
+      return {
+        resolveDir: SRC,
+        loader: 'js',
+        contents: [
+          ...modules.map((m, i) => `import * as m${i} from ${JSON.stringify(join(SRC, m))};`),
+          `export const SHARED = {${modules.map((m, i) => `${JSON.stringify(SHARED_PREFIX + m)}: m${i}`).join(', ')}};`,
+        ].join('\n'),
+      };
+    });
+  },
+};
+const { metafile } = await build({
+  ...mainOptions(
+    (part) =>
+      `module.exports = __loadPart(${JSON.stringify(partFiles[part])}, require('express-wsgi-shared').SHARED);`,
+    [registry],
+  ),
   outdir: DIST,
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
@@ -173,6 +302,7 @@ const bundle = join(
   Object.keys(metafile.outputs).find((path) => path.endsWith('.cjs')),
 );
 const name = basename(bundle);
+const bundles = [bundle, ...Object.values(partFiles).map((file) => join(DIST, file))];
 
 // Node's own modules that setup-server does not load otherwise are required on first use instead
 // of when the module naming them initialises: node:crypto (https.ts's certificate checks), node:net
@@ -186,70 +316,99 @@ const LAZY_HELPER = `function __lazyRequire(id) {
   let real;
   return new Proxy({}, { get: (_, key) => (real ??= require(id))[key] });
 }`;
-{
-  let source = readFileSync(bundle, 'utf8');
-  const assignment = /\b(import_node_\w+) = require\("node:([\w/]+)"\);/g;
+for (const file of bundles) {
+  let source = readFileSync(file, 'utf8');
+  const assignment = /\b(import_node_\w+) ?= ?require\("node:([\w/]+)"\)/g;
   const lazy = new Set();
   source = source.replace(assignment, (whole, variable, id) => {
     if (!LAZY.includes(id)) {
       return whole;
     }
     lazy.add(variable);
-    return `${variable} = __lazyRequire("node:${id}");`;
+    return `${variable}=__lazyRequire("node:${id}")`;
   });
-  // Allowed besides `import_node_x.name` and the assignment: esbuild's `var a, import_node_x, b;`.
-  const checked = source.replace(/^\s*var [\w$, ]+;$/gm, '');
+  // Allowed besides `import_node_x.name` and the assignment: declarations without a value, as in
+  // esbuild's `var a,import_node_x,b;` or `var a,import_node_x,init_b=__esm(...)`.
+  const checked = source.replace(/\bvar (?:[\w$]+,)*(?:[\w$]+;)?/g, 'var ');
   for (const variable of lazy) {
-    if (new RegExp(`\\b${variable}\\b(?!\\.[\\w$]| = __lazyRequire\\()`).test(checked)) {
+    if (new RegExp(`\\b${variable}\\b(?!\\.[\\w$]|=__lazyRequire\\()`).test(checked)) {
       throw new Error(`bundle: ${variable} is used other than as ${variable}.name; cannot load it lazily`);
     }
   }
-  writeFileSync(bundle, `${LAZY_HELPER}\n${source}`);
+  // The loader reads bundles as latin1, which is only right for ASCII (esbuild escapes the rest).
+  const nonAscii = /[\u0080-\uffff]/.exec(source);
+  if (nonAscii) {
+    throw new Error(`bundle: ${basename(file)} has a non-ASCII character at ${nonAscii.index}`);
+  }
+  writeFileSync(file, `${LAZY_HELPER}\n${source}`);
 }
 
-// The loader, shared by dist/cli.js and the training runs: compiles the bundle with a code cache
-// and runs it as CommonJS would. Returns the script, for createCachedData(). Node's modules come
+// The loader, shared by dist/cli.js and the training runs: compiles a bundle with its code cache
+// (FILE.cache, when there is one and this Node accepts it) and runs it as CommonJS would, passing
+// __loadPart (loads a part next to it; `shared` answers its requires of `express-wsgi:PATH`).
+// Bundles are ASCII (checked above), so read as latin1: no UTF-8 decoding. Node's modules come
 // from process.getBuiltinModule: an ES module's `import ... from 'node:fs'` builds a facade of
 // every export, and fs's ReadStream getter alone loads all of node:stream (~3 ms).
 const LOADER = `const { readFileSync } = process.getBuiltinModule('node:fs');
-function runBundle(file, cachedData) {
-  const source = readFileSync(file, 'utf8');
-  const wrapped = \`(function (exports, require, module, __filename, __dirname) { \${source}\\n})\`;
+const loadedBundles = new Map();
+function runBundle(file, shared) {
+  const source = readFileSync(file, 'latin1');
+  let cachedData;
+  try {
+    cachedData = readFileSync(file + '.cache');
+  } catch {
+    // no cache (a training run failed): compile without one
+  }
+  const wrapped = \`(function (exports, require, module, __filename, __dirname, __loadPart) { \${source}\\n})\`;
   const script = new (process.getBuiltinModule('node:vm').Script)(wrapped, { filename: file, cachedData });
+  loadedBundles.set(file, { script, shared });
   const module = { exports: {} };
-  const require = process.getBuiltinModule('node:module').createRequire(file);
-  const dirname = process.getBuiltinModule('node:path').dirname(file);
-  script.runInThisContext()(module.exports, require, module, file, dirname);
-  return script;
+  const nodeRequire = process.getBuiltinModule('node:module').createRequire(file);
+  const require = shared ? (id) => (Object.hasOwn(shared, id) ? shared[id] : nodeRequire(id)) : nodeRequire;
+  const dirname = file.slice(0, file.lastIndexOf('/'));
+  const loadPart = (name, partShared) => runBundle(dirname + '/' + name, partShared);
+  script.runInThisContext()(module.exports, require, module, file, dirname, loadPart);
+  return module.exports;
 }`;
 
-// Two caches, each made by a training run of its own: V8 deserialises a whole cache before running
-// anything, so the server commands' cache leaves out yargs and the help text (~40% of it), which
-// only help, usage mistakes and the rarer commands (the second cache) need. Either cache fits the
-// bundle; choosing the other one only costs time.
-const CACHES = {
+// A code cache per bundle, each made by a training run: V8 deserialises a whole cache before
+// running anything, so the main bundle's holds what setup-server runs and no more. The launcher's
+// is trained by loading it only (a run would start Apache).
+const CACHES = [
   // setup-server on the sample app
-  cache: (root, app) => [['setup-server', app, '--server-root', root]],
-  // both help texts, and a usage mistake
-  'help.cache': () => [['--help'], ['start-server', '--help'], ['setup-server', '--no-such-option']],
-};
+  { runs: (root, app) => [['setup-server', app, '--server-root', root]], save: [name] },
+  // both help texts and a usage mistake; then the launcher, loaded
+  {
+    runs: () => [['--help'], ['start-server', '--help'], ['setup-server', '--no-such-option']],
+    load: partFiles['cli-launch'],
+    save: [partFiles['cli-yargs'], partFiles['cli-launch']],
+  },
+];
 const scratch = mkdtempSync(join(tmpdir(), 'express-wsgi-train-'));
-// Runs each command line in turn (process.exit held back) and writes the cache on the way out.
+// Runs each command line in turn (process.exit held back) and writes the caches on the way out.
 const TRAIN = `${LOADER}
-const [file, cache, runsJson] = process.argv.slice(2);
+const [file, runsJson, load, saveJson] = process.argv.slice(2);
 const runs = JSON.parse(runsJson);
+const save = JSON.parse(saveJson);
 const exit = process.exit;
 process.exit = () => {};
-let script;
 const next = () => {
   process.argv = [process.argv[0], file, ...runs.shift()];
-  script = runBundle(file);
+  runBundle(file);
   if (runs.length) {
     // Work the run's beforeExit starts keeps the loop alive, so the next beforeExit comes after it.
     process.once('beforeExit', () => setImmediate(next));
   } else {
     process.once('exit', () => {
-      process.getBuiltinModule('node:fs').writeFileSync(cache, script.createCachedData());
+      if (load) {
+        const shared = [...loadedBundles.values()].find((b) => b.shared)?.shared;
+        runBundle(file.slice(0, file.lastIndexOf('/') + 1) + load, shared);
+      }
+      for (const [path, { script }] of loadedBundles) {
+        if (save.includes(path.slice(path.lastIndexOf('/') + 1))) {
+          process.getBuiltinModule('node:fs').writeFileSync(path + '.cache', script.createCachedData());
+        }
+      }
       exit(0);
     });
   }
@@ -257,21 +416,26 @@ const next = () => {
 next();
 `;
 writeFileSync(join(scratch, 'train.mjs'), TRAIN);
-for (const [suffix, runs] of Object.entries(CACHES)) {
+for (const { runs, load, save } of CACHES) {
   const trained = spawnSync(
     process.execPath,
     [
       join(scratch, 'train.mjs'),
       bundle,
-      `${bundle}.${suffix}`,
       JSON.stringify(runs(join(scratch, 'root'), join(ROOT, 'fixtures/hello.wsgi'))),
+      load ?? '',
+      JSON.stringify(save),
     ],
     { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
   if (trained.status !== 0) {
     // Without a cache the command still works, only slower to start.
-    process.stderr.write(`bundle: no ${suffix} (the training run failed):\n${trained.stderr}\n`);
-    rmSync(`${bundle}.${suffix}`, { force: true });
+    process.stderr.write(
+      `bundle: no cache for ${save.join(', ')} (the training run failed):\n${trained.stderr}\n`,
+    );
+    for (const file of save) {
+      rmSync(join(DIST, `${file}.cache`), { force: true });
+    }
   }
 }
 
@@ -363,18 +527,7 @@ if (args.length === 1 && args[0] === '--version') {
   process.stdout.write(version + '\\n');
 } else if (!storedHelp.printStoredHelp(args, new URL(${JSON.stringify(`./${name}.help.json`)}, entryUrl))) {
   const { fileURLToPath } = process.getBuiltinModule('node:url');
-  const file = fileURLToPath(new URL(${JSON.stringify(`./${name}`)}, entryUrl));
-  // The server commands' cache unless the line asks for help or is no server command at all.
-  const server =
-    ['start-server', 'setup-server', 'django'].includes(args[0]) &&
-    !args.some((a) => a === '--help' || a === '-h');
-  let cachedData;
-  try {
-    cachedData = readFileSync(file + (server ? '.cache' : '.help.cache'));
-  } catch {
-    // no cache (a training run failed): compile without one
-  }
-  runBundle(file, cachedData);
+  runBundle(fileURLToPath(new URL(${JSON.stringify(`./${name}`)}, entryUrl)));
 }
 `;
 writeFileSync(join(DIST, 'cli.js.tmp'), ENTRY, { mode: 0o755 });
@@ -385,7 +538,8 @@ await build({ ...bundled(), entryPoints: [join(SRC, 'docs.ts')], outfile: join(D
 
 // What earlier builds wrote, removed only now: a command already running may still read it.
 for (const entry of readdirSync(DIST, { withFileTypes: true })) {
-  if ((BUILT.test(entry.name) && !entry.name.startsWith(`${name}`)) || TSC_OUTPUT(entry)) {
+  const current = bundles.some((file) => entry.name.startsWith(basename(file)));
+  if ((BUILT.test(entry.name) && !current) || TSC_OUTPUT(entry)) {
     rmSync(join(DIST, entry.name), { recursive: true });
   }
 }
