@@ -66,7 +66,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ ! -f dist/cli.js ] || [ -n "$(find src templates package.json tsconfig.json tsconfig.build.json -newer dist/cli.js 2>/dev/null | head -n 1)" ]; then
+if [ ! -f dist/cli.js ] || [ -n "$(find src templates scripts/bundle.mjs package.json tsconfig.json tsconfig.build.json -newer dist/cli.js 2>/dev/null | head -n 1)" ]; then
   say "building"
   npm run --silent build
 fi
