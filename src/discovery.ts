@@ -67,10 +67,15 @@ export function installHint(): string {
   return 'Apache httpd 2.4 and mod_wsgi for Python 3 (on Debian: apt-get install apache2 libapache2-mod-wsgi-py3)';
 }
 
+// stat first, without throwing for a missing file: most candidates (every PATH entry for apxs,
+// mod_wsgi-express) do not exist, and a thrown error costs far more than the lookup.
 const isExecutable = (path: string) => {
   try {
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) {
+      return false;
+    }
     accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
+    return true;
   } catch {
     return false;
   }
@@ -165,7 +170,9 @@ export function inspectModWsgi(path: string): ModWsgi {
   // The version string sits just before the "mod_wsgi/%s" server token template.
   const version = /\0(\d+)\.(\d+)\.(\d+)\0(?:[^\0]*\0){0,3}?mod_wsgi\/%s/.exec(bytes);
   const python = /libpython(\d+\.\d+)/.exec(bytes) ?? /cpython-(\d)(\d+)/.exec(bytes);
-  const directives = new Set(bytes.match(/(?<=\0)WSGI[A-Za-z]+(?=\0)/g) ?? []);
+  // Names between NULs. Matching the leading NUL (not a lookbehind) lets V8 skip to each NUL:
+  // the same names, ~1 ms less over a 258 KB module.
+  const directives = new Set(Array.from(bytes.matchAll(/\0(WSGI[A-Za-z]+)(?=\0)/g), (m) => m[1]!));
   const pythonVersion = python
     ? python[2] && !python[1]?.includes('.')
       ? `${python[1]}.${python[2]}`
