@@ -39,6 +39,14 @@ export function signalDaemons(apachePid: number, signal: NodeJS.Signals): number
   return sent;
 }
 
+function isService(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:service:');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A daemon process is serving once it has started its request threads, which mod_wsgi does after
  * Python is initialised and the application imported: one thread before that, several after.
@@ -68,10 +76,17 @@ export async function reloadApplication(
   report: (line: string) => void,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const daemons = mode === 'daemon' ? daemonPids(apachePid) : [];
+  // --service-script processes (wsgi:service:NAME) run no application and never start request
+  // threads: they are left alone.
+  const appDaemons = () => daemonPids(apachePid).filter((pid) => !isService(pid));
+  const daemons = mode === 'daemon' ? appDaemons() : [];
   if (daemons.length === 0) {
     report('reloading the application: Apache restarts gracefully');
-    process.kill(apachePid, 'SIGUSR1');
+    try {
+      process.kill(apachePid, 'SIGUSR1');
+    } catch {
+      // Apache has just exited: the launcher is about to report that
+    }
     return;
   }
   const plural = daemons.length === 1 ? ' restarts' : 'es restart';
@@ -87,7 +102,7 @@ export async function reloadApplication(
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const fresh = daemonPids(apachePid).find((p) => !known.has(p) && serving(p));
+      const fresh = appDaemons().find((p) => !known.has(p) && serving(p));
       if (fresh !== undefined) {
         known.add(fresh);
         break;

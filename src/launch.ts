@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { constants } from 'node:os';
 
 import { reloadApplication, signalDaemons } from './daemons.js';
+import type { HeldSignals } from './early-signals.js';
 import { explainLoadFailure } from './load-failure.js';
 import { err, out } from './log.js';
 import type { ServerConfig } from './resolve.js';
@@ -40,6 +41,17 @@ export const SWALLOWED = ['SIGWINCH'] as const;
 
 /** Reloads the application without failing a request (src/daemons.ts); not passed on to Apache. */
 export const RELOAD = 'SIGUSR2';
+
+/**
+ * How long replacing one daemon may take: it drains its requests (--eviction-timeout, else
+ * --graceful-timeout), stops (--shutdown-timeout), and its successor starts (--startup-timeout),
+ * plus a margin for importing the application.
+ */
+function reloadTimeoutMs(config: Pick<ServerConfig, 'daemon'>): number {
+  const option = (name: string) => Number(config.daemon?.options.find(([key]) => key === name)?.[1] ?? 0);
+  const drain = option('eviction-timeout') || option('graceful-timeout');
+  return (drain + option('shutdown-timeout') + (option('startup-timeout') || 15) + 15) * 1000;
+}
 
 /** The shell's convention: the child's code, or 128 + N when it died of signal N. */
 export function exitStatus(exitCode: number | undefined, signal: string | undefined): number {
@@ -173,7 +185,7 @@ function removeStalePidFile(pidFile: string, pid: number | undefined): void {
   }
 }
 
-export async function launch(config: ServerConfig): Promise<number> {
+export async function launch(config: ServerConfig, held?: HeldSignals): Promise<number> {
   const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
   const logOffset = errorLog ? sizeOf(errorLog) : 0;
 
@@ -209,30 +221,48 @@ export async function launch(config: ServerConfig): Promise<number> {
     listeners.set(signal, () => {});
   }
   // One reload at a time; one asked for meanwhile runs after it, so that it sees the latest code.
+  // Before Apache answers, a reload waits: a SIGUSR1 that reached Apache (or apachectl) before it
+  // had set up its signal handlers would kill it.
+  let ready = false;
   let reloading: Promise<void> | undefined;
   let reloadAgain = false;
   const reload = () => {
     if (exited || !child.pid) {
       return;
     }
-    if (reloading) {
+    if (reloading || !ready) {
       reloadAgain = true;
       return;
     }
-    reloading = reloadApplication(child.pid, config.mode, (line) => out(`express-wsgi: ${line}.`)).finally(
-      () => {
+    reloading = reloadApplication(
+      child.pid,
+      config.mode,
+      (line) => out(`express-wsgi: ${line}.`),
+      reloadTimeoutMs(config),
+    )
+      .catch((error: unknown) => err(`express-wsgi: reloading the application failed: ${String(error)}`))
+      .finally(() => {
         reloading = undefined;
         if (reloadAgain) {
           reloadAgain = false;
           reload();
         }
-      },
-    );
+      });
+  };
+  const readyNow = () => {
+    ready = true;
+    if (reloadAgain) {
+      reloadAgain = false;
+      reload();
+    }
   };
   listeners.set(RELOAD, reload);
   for (const [signal, listener] of listeners) {
     process.on(signal, listener);
   }
+  // A reload asked for while the server root was being generated runs once Apache answers.
+  reloadAgain = held?.reloadRequested() ?? false;
+  held?.release();
   // If the launcher dies of an uncaught error, Apache must not run on unsupervised.
   const stopOnExit = () => {
     if (!exited && child.pid) {
@@ -252,6 +282,7 @@ export async function launch(config: ServerConfig): Promise<number> {
   void waitForHttp(host, port, () => exited || (timedOut = Date.now() > deadline)).then((ready) => {
     if (ready) {
       out(`Ready: Apache is answering on ${config.url} (pid ${child.pid}). Press Ctrl-C to stop.`);
+      readyNow();
       if (errorLog && config.app) {
         void watchForLoadFailure(errorLog, logOffset, () => exited);
       }

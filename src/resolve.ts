@@ -489,7 +489,8 @@ function resolveCore(
   // Embedded mode runs Python in Apache's children: one per CPU gives each its own GIL, and with the
   // worker MPM each thread holds one client connection, so 5 would make the sixth client wait
   // (p99 146 ms at 16 connections, against 15 ms with 2 x 16; docs/performance.md).
-  const embeddedDefaults = mode === 'embedded' && !debug;
+  // With prefork every "thread" is a process with its own interpreter: keep mod_wsgi-express's 1 x 5.
+  const embeddedDefaults = mode === 'embedded' && !debug && mpm !== 'prefork';
   const processes = debug
     ? 1
     : (opts.processes ?? (embeddedDefaults ? Math.min(Math.max(ctx.cpus, 1), 8) : 1));

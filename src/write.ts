@@ -60,8 +60,9 @@ export function checkServerRoot(root: string, uid: number): void {
 
 let temps = 0;
 /**
- * A fresh name beside the target. Leftovers of killed runs are removed before writing, the pid
- * tells live runs apart, and opening with O_EXCL ('wx') fails rather than reuse anything there.
+ * A fresh name beside the target: the pid and a counter make it unique among live runs, and
+ * opening with O_EXCL ('wx') fails rather than reuse anything there. Temp files of earlier runs
+ * are removed before writing (two runs writing one server root at once are not supported).
  */
 const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}-${++temps}.tmp`);
 

@@ -4,6 +4,7 @@ import { getgid, getuid } from 'node:process';
 
 import { systemAccounts } from '../accounts.js';
 import { discover } from '../discovery.js';
+import { holdSignals } from '../early-signals.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';
 import { checkNotRunning, checkPortFree } from '../preflight.js';
@@ -18,6 +19,8 @@ export async function serve(
   setupOnly: boolean,
   argv: readonly string[],
 ): Promise<number> {
+  // Until Apache runs, a signal to restart or reload it must not end the launcher (Node's default).
+  const held = holdSignals();
   const opts = parseOptions(raw, process.env);
   const discovery = discover({
     httpdExecutable: opts.httpdExecutable,
@@ -51,10 +54,11 @@ export async function serve(
     err(`express-wsgi: warning: ${warning}`);
   }
   if (config.setupOnly) {
+    held.release();
     out(`\nStart it with: ${config.paths.apachectl} start   (add -DFOREGROUND to keep it in the foreground)`);
     return 0;
   }
   // Loaded only here: setup-server never pays for execa.
   const { launch } = await import('../launch.js');
-  return launch(config);
+  return launch(config, held);
 }

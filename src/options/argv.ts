@@ -57,7 +57,8 @@ export function readCommandLine(argv: readonly string[]): CommandLine | undefine
   for (let i = 0; i < rest.length; i++) {
     const word = rest[i] as string;
     if (!word.startsWith('--')) {
-      if (unsure(word) || raw[positional] !== undefined) {
+      // `setup-server help` is yargs' way of asking for the command's help.
+      if (unsure(word) || word === 'help' || raw[positional] !== undefined) {
         return undefined;
       }
       raw[positional] = word;

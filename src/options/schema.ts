@@ -86,13 +86,13 @@ export const SCHEMA = [
     {
       metavar: 'NUMBER',
       min: 1,
-      defaultText: '1; in embedded mode one per CPU, at most 8',
+      defaultText: '1; in embedded mode one per CPU, at most 8 (not with prefork)',
     },
   ),
   int('threads', 'Processes and capacity', 'Threads per process.', {
     metavar: 'NUMBER',
     min: 1,
-    defaultText: '5; in embedded mode 25 (a thread per connection an Apache child holds)',
+    defaultText: '5; in embedded mode 25 (a thread per connection an Apache child holds; 5 with prefork)',
   }),
   int('max-clients', 'Processes and capacity', 'Concurrent connections Apache accepts (daemon mode).', {
     metavar: 'NUMBER',

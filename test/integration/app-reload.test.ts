@@ -4,6 +4,7 @@
  * Apache keeps their socket, so a client under load sees every request answered (contrast: Apache's
  * graceful restart loses a few, bench/restart-under-load.mjs). The Apache parent keeps running.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from '@jest/globals';
 
 import {
+  CLI,
   freePort,
   get,
   makeWorkdir,
@@ -207,4 +209,78 @@ it('in embedded mode, SIGUSR2 is a graceful restart of Apache', async () => {
   );
   expect(readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim()).toBe(apachePid);
   expect(server.exit).toBeUndefined();
+});
+
+it('a SIGUSR2 that comes before Apache answers waits for it, instead of killing it', async () => {
+  const cwd = workdirWithApp();
+  const root = join(cwd, 'root');
+  const port = await freePort();
+  trackRoot(root);
+  const launcher = spawn(
+    process.execPath,
+    [CLI, 'start-server', 'pid.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  launcher.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  launcher.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  try {
+    // As soon as the launcher has a child (setpriv, apachectl or Apache itself), not yet answering.
+    const childrenOf = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    await waitFor(() => childrenOf(launcher.pid as number) !== '', 20_000, 'the launcher to start Apache', 1);
+    launcher.kill('SIGUSR2');
+    await waitFor(() => output.includes('Ready:'), 20_000, 'the Ready line');
+    await waitFor(
+      () => output.includes('reloading the application: done'),
+      20_000,
+      'the reload, after Ready',
+    );
+    expect(output.indexOf('reloading the application')).toBeGreaterThan(output.indexOf('Ready:'));
+    expect(output).not.toContain('killed by');
+    expect(launcher.exitCode).toBeNull();
+    expect((await get(`http://127.0.0.1:${port}/`)).status).toBe(200);
+  } finally {
+    launcher.kill('SIGTERM');
+    await waitFor(
+      () => launcher.exitCode !== null || launcher.signalCode !== null,
+      20_000,
+      'the launcher to stop',
+    );
+  }
+});
+
+it('SIGUSR2 leaves --service-script processes alone and reloads only the application', async () => {
+  const cwd = workdirWithApp();
+  writeFileSync(join(cwd, 'service.py'), 'import time\nwhile True:\n    time.sleep(1)\n');
+  const server = await startServer(['pid.wsgi', '--service-script', 'tick', 'service.py'], { cwd });
+  const apachePid = readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim();
+  const services = () =>
+    readFileSync(`/proc/${apachePid}/task/${apachePid}/children`, 'utf8')
+      .split(' ')
+      .filter((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:service:tick');
+        } catch {
+          return false;
+        }
+      });
+  const service = await waitFor(() => services()[0], 20_000, 'the service process');
+  const before = (await get(server.url)).text;
+  server.child.kill('SIGUSR2');
+  await waitFor(
+    () => server.stdout().includes('reloading the application: done'),
+    20_000,
+    'the reload to end',
+  );
+  expect(server.stdout()).toContain(
+    'reloading the application: 1 mod_wsgi daemon process restarts gracefully',
+  );
+  expect((await get(server.url)).text).not.toBe(before);
+  expect(services()).toEqual([service]);
 });

@@ -85,6 +85,8 @@ describe('the fast path of the command line', () => {
     [['module-config']],
     [['serve', 'x']],
     [['--port', '80', 'start-server']],
+    [['setup-server', 'help']],
+    [['start-server', '--port', '1', 'help']],
   ])('leaves %j to yargs', (argv) => {
     expect(readCommandLine(argv)).toBeUndefined();
   });

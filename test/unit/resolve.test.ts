@@ -279,6 +279,11 @@ describe('operating mode', () => {
     expect(config.mpm.maxClients).toBe(p * t);
   });
 
+  it('embedded mode on prefork keeps 1 x 5: each "thread" would be a process with its own Python', () => {
+    const config = run({ app: 'app.wsgi', 'embedded-mode': true, 'server-mpm': 'prefork' }, { cpus: 8 });
+    expect(config.capacity).toEqual({ processes: 1, threads: 5 });
+  });
+
   it('daemon mode keeps 1 x 5 whatever the CPUs', () => {
     expect(run({ app: 'app.wsgi' }, { cpus: 16 }).capacity).toEqual({ processes: 1, threads: 5 });
   });
