@@ -132,20 +132,22 @@ it('SIGUSR2 replaces every daemon process under load with no failed request', as
   expect((await get(server.url)).status).toBe(200);
 });
 
-it('apachectl reload-app does the same for a server started by apachectl', async () => {
+/** setup-server with `flags` into a fresh server root, for apachectl to run; nothing started yet. */
+async function setUpForApachectl(flags: readonly string[] = []) {
   const cwd = workdirWithApp();
   const root = join(cwd, 'root');
   const port = await freePort();
-  const setup = await runCli(
-    ['setup-server', 'pid.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-    cwd,
-  );
+  const args = ['setup-server', 'pid.wsgi', ...flags, '--host', '127.0.0.1', '--port', String(port)];
+  const setup = await runCli([...args, '--server-root', root], cwd);
   expect(setup.stderr).toBe('');
   trackRoot(root);
-  const apachectl = join(root, 'apachectl');
+  return { root, apachectl: join(root, 'apachectl'), url: `http://127.0.0.1:${port}/` };
+}
+
+it('apachectl reload-app does the same for a server started by apachectl', async () => {
+  const { apachectl, url } = await setUpForApachectl();
   expect((await run(apachectl, ['reload-app'])).stderr).toContain('the server is not running');
   expect((await run(apachectl, ['start'])).code).toBe(0);
-  const url = `http://127.0.0.1:${port}/`;
   const before = await waitFor(async () => (await get(url).catch(() => undefined))?.text, 20_000, 'the app');
   const reload = await run(apachectl, ['reload-app']);
   expect(reload).toMatchObject({ code: 0, stdout: expect.stringContaining('1 mod_wsgi daemon process(es)') });
@@ -162,28 +164,8 @@ it('apachectl reload-app does the same for a server started by apachectl', async
 });
 
 it('apachectl reload-app in embedded mode restarts Apache gracefully', async () => {
-  const cwd = workdirWithApp();
-  const root = join(cwd, 'root');
-  const port = await freePort();
-  const setup = await runCli(
-    [
-      'setup-server',
-      'pid.wsgi',
-      '--embedded-mode',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--server-root',
-      root,
-    ],
-    cwd,
-  );
-  expect(setup.stderr).toBe('');
-  trackRoot(root);
-  const apachectl = join(root, 'apachectl');
+  const { root, apachectl, url } = await setUpForApachectl(['--embedded-mode']);
   expect((await run(apachectl, ['start'])).code).toBe(0);
-  const url = `http://127.0.0.1:${port}/`;
   await waitFor(async () => (await get(url).catch(() => undefined))?.status === 200, 20_000, 'the app');
   const apachePid = readFileSync(join(root, 'httpd.pid'), 'utf8').trim();
   const before = new Set(readFileSync(`/proc/${apachePid}/task/${apachePid}/children`, 'utf8').split(' '));
