@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import type { Mode } from './resolve.js';
 
-export function daemonPids(apachePid: number): number[] {
+/** Children of the Apache parent whose command line passes `test`. */
+function childrenWhere(apachePid: number, test: (cmdline: string) => boolean): number[] {
   let children: string[];
   try {
     children = readFileSync(`/proc/${apachePid}/task/${apachePid}/children`, 'utf8')
@@ -18,12 +19,19 @@ export function daemonPids(apachePid: number): number[] {
   }
   return children.map(Number).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:');
+      return test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
     } catch {
       return false; // gone meanwhile
     }
   });
 }
+
+/** Every daemon process, --service-script ones included. */
+const daemonPids = (apachePid: number) => childrenWhere(apachePid, (c) => c.startsWith('(wsgi:'));
+
+/** The daemons that run the application: not --service-script ones, (wsgi:service:NAME). */
+const appDaemonPids = (apachePid: number) =>
+  childrenWhere(apachePid, (c) => c.startsWith('(wsgi:') && !c.startsWith('(wsgi:service:'));
 
 /** Sends `signal` to every daemon process; returns how many got it. */
 export function signalDaemons(apachePid: number, signal: NodeJS.Signals): number {
@@ -37,14 +45,6 @@ export function signalDaemons(apachePid: number, signal: NodeJS.Signals): number
     }
   }
   return sent;
-}
-
-function isService(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:service:');
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -74,12 +74,10 @@ export async function reloadApplication(
   apachePid: number,
   mode: Mode,
   report: (line: string) => void,
-  timeoutMs = 60_000,
+  timeoutMs: number,
 ): Promise<void> {
-  // --service-script processes (wsgi:service:NAME) run no application and never start request
-  // threads: they are left alone.
-  const appDaemons = () => daemonPids(apachePid).filter((pid) => !isService(pid));
-  const daemons = mode === 'daemon' ? appDaemons() : [];
+  // --service-script processes run no application and never start request threads: left alone.
+  const daemons = mode === 'daemon' ? appDaemonPids(apachePid) : [];
   if (daemons.length === 0) {
     report('reloading the application: Apache restarts gracefully');
     try {
@@ -102,7 +100,7 @@ export async function reloadApplication(
     }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const fresh = appDaemons().find((p) => !known.has(p) && serving(p));
+      const fresh = appDaemonPids(apachePid).find((p) => !known.has(p) && serving(p));
       if (fresh !== undefined) {
         known.add(fresh);
         break;
