@@ -126,7 +126,12 @@ export const OPTIONS = [
     'URL path whose requests do not count as activity for the inactivity timeout, e.g. a health check (repeatable).',
     { metavar: 'URL-PATH', check: urlPath },
   ),
-  flag('server-status', 'Server', "Serve Apache's status page at /server-status to local clients."),
+  flag(
+    'server-status',
+    'Server',
+    "Serve Apache's status page at /server-status to local clients (behind --trust-proxy, the client " +
+      'the proxy reports must be local too).',
+  ),
   flag(
     'server-metrics',
     'Server',
@@ -156,8 +161,28 @@ export interface HandlersConfig extends FeatureResult {
   readonly mapHeadToGet?: 'Off' | 'On';
   readonly ignoreActivity: readonly string[];
   readonly serverStatus: boolean;
+  /**
+   * Require expressions for /server-status, one per trusted header that names the client: mod_wsgi
+   * believes these from a trusted proxy, so "local" must hold for the client the proxy reports too.
+   */
+  readonly statusClientChecks: readonly string[];
   readonly serverMetrics: boolean;
   readonly extendedStatus: boolean;
+}
+
+// The headers mod_wsgi takes REMOTE_ADDR from (--trust-proxy-header): the client as the proxy reports it.
+const CLIENT_ADDRESS_HEADERS = ['x-forwarded-for', 'x-client-ip', 'x-real-ip'];
+const LOOPBACK = '(127[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}|::1|\\[::1\\])';
+
+/**
+ * One ap_expr per trusted client-address header: absent, or only loopback addresses (a proxy chain
+ * of local hops). Any other address there is a remote client as far as the application knows.
+ */
+export function statusClientChecks(trustedHeaders: readonly string[]): string[] {
+  const names = [...new Set(trustedHeaders.map((h) => h.toLowerCase()))].filter((h) =>
+    CLIENT_ADDRESS_HEADERS.includes(h),
+  );
+  return names.map((h) => `%{HTTP:${h}} =~ /^ *(${LOOPBACK}( *, *${LOOPBACK})*)? *$/`);
 }
 
 // Linux sun_path holds 108 bytes with the NUL; mod_cgid appends .PID to its socket path.
@@ -331,6 +356,7 @@ export function resolve(input: FeatureInput): HandlersConfig {
     mapHeadToGet: mapHeadToGet === 'Auto' ? undefined : mapHeadToGet,
     ignoreActivity,
     serverStatus: opts.serverStatus,
+    statusClientChecks: opts.serverStatus ? statusClientChecks(opts.trustProxyHeader) : [],
     serverMetrics: opts.serverMetrics,
     extendedStatus: opts.serverStatus || opts.serverMetrics,
   };

@@ -381,6 +381,27 @@ describe('the same requests without the options', () => {
 describe('more servers', () => {
   afterEach(stopAll);
 
+  it('--server-status behind --trust-proxy: a remote client reported by the proxy gets 403', async () => {
+    const server = await startServer(
+      [
+        `${F}/method.wsgi`,
+        '--server-status',
+        '--trust-proxy',
+        '127.0.0.1',
+        '--trust-proxy-header',
+        'X-Forwarded-For',
+      ],
+      { cwd: workdir() },
+    );
+    const status = `${server.url}/server-status?auto`;
+    expect((await get(status, { 'X-Forwarded-For': '8.8.8.8' })).status).toBe(403);
+    expect((await get(status, { 'X-Forwarded-For': '127.0.0.1, 8.8.8.8' })).status).toBe(403);
+    expect((await get(status, { 'X-Forwarded-For': '8.8.8.8, 127.0.0.1' })).status).toBe(403);
+    expect((await get(status, { 'X-Forwarded-For': '127.0.0.1' })).status).toBe(200);
+    expect((await get(status, { 'X-Forwarded-For': '127.0.0.1, ::1' })).status).toBe(200);
+    expect((await get(status)).status).toBe(200);
+  });
+
   it('--map-head-to-get On: a HEAD request reaches the application as GET', async () => {
     const server = await startServer([`${F}/method.wsgi`, '--map-head-to-get', 'On'], { cwd: workdir() });
     const res = await send('HEAD', `${server.url}/anything`);
