@@ -166,6 +166,11 @@ export interface HandlersConfig extends FeatureResult {
    * believes these from a trusted proxy, so "local" must hold for the client the proxy reports too.
    */
   readonly statusClientChecks: readonly string[];
+  /**
+   * RewriteRule substitution (mod_rewrite-escaped) naming a file that cannot exist in the document
+   * root: a URL with a segment no file name can hold is mapped there and goes to the application.
+   */
+  readonly longSegmentTarget: string;
   readonly serverMetrics: boolean;
   readonly extendedStatus: boolean;
 }
@@ -356,6 +361,11 @@ export function resolve(input: FeatureInput): HandlersConfig {
     mapHeadToGet: mapHeadToGet === 'Auto' ? undefined : mapHeadToGet,
     ignoreActivity,
     serverStatus: opts.serverStatus,
+    // mod_rewrite expands $N, %N and backslashes in a substitution: escape them.
+    longSegmentTarget: join(core.paths.documentRoot, '.express-wsgi-long-url-segment').replace(
+      /[\\$%]/g,
+      '\\$&',
+    ),
     statusClientChecks: opts.serverStatus ? statusClientChecks(opts.trustProxyHeader) : [],
     serverMetrics: opts.serverMetrics,
     extendedStatus: opts.serverStatus || opts.serverMetrics,

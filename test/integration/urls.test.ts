@@ -93,3 +93,28 @@ describe('--mount-point', () => {
     expect((await get(`${server.url}/v1x2/x`)).status).toBe(404);
   });
 });
+
+describe('long URL path segments', () => {
+  test('a segment of 256+ bytes reaches the app (it names no file), with its query string', async () => {
+    const server = await startServer(['environ.wsgi']);
+    for (const path of [`/${'a'.repeat(300)}`, `/x/${'é'.repeat(150)}/y`, `/${'b'.repeat(256)}`]) {
+      const app = await getJson(`${server.url}${encodeURI(path)}?q=1`);
+      expect([path, app.status]).toEqual([path, 200]);
+      expect(app.json.SCRIPT_NAME).toBe('');
+      expect(Buffer.from(app.json.PATH_INFO as string, 'latin1').toString('utf8')).toBe(path);
+      expect(app.json.QUERY_STRING).toBe('q=1');
+    }
+  });
+
+  test('under --mount-point the app gets it; outside the mount it is 404, static files still served', async () => {
+    const server = await startServer(['environ.wsgi', '--mount-point', '/app', '--document-root', 'docroot']);
+    const inside = await getJson(`${server.url}/app/${'a'.repeat(300)}`);
+    expect([inside.status, inside.json.SCRIPT_NAME, inside.json.PATH_INFO]).toEqual([
+      200,
+      '/app',
+      `/${'a'.repeat(300)}`,
+    ]);
+    expect((await get(`${server.url}/${'a'.repeat(300)}`)).status).toBe(404);
+    expect((await get(`${server.url}/page.html`)).status).toBe(200);
+  });
+});
