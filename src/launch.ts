@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 
 import { reloadApplication, signalDaemons } from './daemons.js';
 import type { HeldSignals } from './early-signals.js';
-import { explainLoadFailure } from './load-failure.js';
+import { explainLoadFailure, importHangMs, watchImport } from './load-failure.js';
 import { err, out } from './log.js';
 import type { ServerConfig } from './resolve.js';
 
@@ -285,6 +285,14 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
       readyNow();
       if (errorLog && config.app) {
         void watchForLoadFailure(errorLog, logOffset, () => exited);
+        // Issue 11 item 9: an import that hangs, dies or calls sys.exit() (src/load-failure.ts).
+        void watchImport(
+          errorLog,
+          logOffset,
+          () => exited,
+          importHangMs(config),
+          (lines) => err(lines.join('\n')),
+        );
       }
     } else if (timedOut && !exited) {
       err(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { explainLoadFailure } from '../../src/load-failure.js';
+import { explainLoadFailure, importState } from '../../src/load-failure.js';
 
 const log = (lines: string[]) =>
   lines.map((l) => `[Sun Nov 22 04:56:18.430783 2026] [wsgi:error] [pid 23375:tid 23375] ${l}`);
@@ -48,5 +48,47 @@ describe('explainLoadFailure', () => {
       '  File "/a.py", line 9, in <module>',
     ]);
     expect(explainLoadFailure(lines)).toBeUndefined();
+  });
+});
+
+describe('importState', () => {
+  const alive = (pids: number[]) => (pid: number) => pids.includes(pid);
+
+  it('a daemon gone before its import finished has died; mod_wsgi gives the status when logged', () => {
+    const lines = log([
+      'express-wsgi (pid=10): importing /srv/app.wsgi',
+      "mod_wsgi (pid=10): Process 'localhost:80' terminated by signal 11",
+      'express-wsgi (pid=11): importing /srv/app.wsgi',
+    ]);
+    expect(importState(lines, alive([11]))).toEqual({
+      died: { file: '/srv/app.wsgi', pid: 10, code: 11, restarts: 1 },
+      exited: undefined,
+      pending: { file: '/srv/app.wsgi', pid: 11 },
+    });
+  });
+
+  it('daemons importing side by side, all alive, have not died; finished imports are not pending', () => {
+    const lines = log([
+      'express-wsgi (pid=10): importing /srv/app.wsgi',
+      'express-wsgi (pid=11): importing /srv/app.wsgi',
+      'express-wsgi (pid=11): imported /srv/app.wsgi',
+      'express-wsgi (pid=10): imported /srv/app.wsgi',
+    ]);
+    expect(importState(lines, alive([10, 11]))).toEqual({
+      died: undefined,
+      exited: undefined,
+      pending: undefined,
+    });
+  });
+
+  it('sys.exit() during the import is reported with its file', () => {
+    const lines = log([
+      'express-wsgi (pid=10): importing /srv/app.wsgi',
+      'express-wsgi (pid=10): exited sys.exit(4) was called while importing the application',
+    ]);
+    expect(importState(lines, alive([10])).exited).toEqual({
+      file: '/srv/app.wsgi',
+      detail: 'sys.exit(4) was called while importing the application',
+    });
   });
 });
