@@ -167,10 +167,10 @@ export interface HandlersConfig extends FeatureResult {
    */
   readonly statusClientChecks: readonly string[];
   /**
-   * RewriteRule substitution (mod_rewrite-escaped) naming a file that cannot exist in the document
-   * root: a URL with a segment no file name can hold is mapped there and goes to the application.
+   * LogLevel gets wsgi:info: mod_wsgi says only at info that a daemon died and with what status,
+   * which the launcher reports for an import that killed its process (a few lines per daemon start).
    */
-  readonly longSegmentTarget: string;
+  readonly wsgiInfo: boolean;
   readonly serverMetrics: boolean;
   readonly extendedStatus: boolean;
 }
@@ -361,11 +361,10 @@ export function resolve(input: FeatureInput): HandlersConfig {
     mapHeadToGet: mapHeadToGet === 'Auto' ? undefined : mapHeadToGet,
     ignoreActivity,
     serverStatus: opts.serverStatus,
-    // mod_rewrite expands $N, %N and backslashes in a substitution: escape them.
-    longSegmentTarget: join(core.paths.documentRoot, '.express-wsgi-long-url-segment').replace(
-      /[\\$%]/g,
-      '\\$&',
-    ),
+    wsgiInfo:
+      core.mode === 'daemon' &&
+      !/\bwsgi:/.test(core.log.level) &&
+      /^(emerg|alert|crit|error|warn|notice)\b/.test(core.log.level),
     statusClientChecks: opts.serverStatus ? statusClientChecks(opts.trustProxyHeader) : [],
     serverMetrics: opts.serverMetrics,
     extendedStatus: opts.serverStatus || opts.serverMetrics,

@@ -33,12 +33,12 @@ describe('an import that hangs, exits or crashes', () => {
     [
       'import-exit.wsgi',
       [],
-      /daemon process \(pid \d+\) importing \S+import-exit\.wsgi died.*before the import finished/,
+      /daemon process \(pid \d+\) importing \S+import-exit\.wsgi died with exit status or signal 3 .*before the import finished/,
     ],
     [
       'import-segv.wsgi',
       [],
-      /daemon process \(pid \d+\) importing \S+import-segv\.wsgi died.*before the import finished/,
+      /daemon process \(pid \d+\) importing \S+import-segv\.wsgi died with exit status or signal 11 .*before the import finished/,
     ],
     [
       'import-sysexit.wsgi',
