@@ -1,0 +1,68 @@
+/**
+ * Issue 11, item 1: Node's default action for SIGUSR1 opens its inspector on 127.0.0.1:9229,
+ * through which any local user could run code as the launcher's user (root on port 80). SIGUSR1
+ * is sent at many moments of start-up; no inspector may ever listen.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from '@jest/globals';
+
+import { CLI, freePort, killRoot, makeWorkdir, removeWorkdirs, waitFor } from '../helpers/server.js';
+
+afterAll(removeWorkdirs);
+
+/** Whether anything on this machine listens on TCP port 9229 (read from /proc, no traffic). */
+function inspectorListening(): boolean {
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN.
+    if (text.split('\n').some((line) => /:240D [0-9A-F:]+ 0A /.test(line))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+describe('SIGUSR1 during start-up', () => {
+  const delays = [0, 5, 10, 20, 35, 50, 75, 100, 150, 200, 300];
+
+  it.each(delays)('sent %i ms after the launcher starts opens no inspector', async (delay) => {
+    const cwd = makeWorkdir();
+    const port = await freePort();
+    const root = join(cwd, 'root');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'start-server', 'hello.wsgi', '--port', String(port), '--server-root', root],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      await new Promise((resolve) => setTimeout(resolve, delay)); // the moment under test, not a wait for state
+      child.kill('SIGUSR1');
+      await waitFor(
+        () => output.includes('Ready') || child.exitCode !== null,
+        20_000,
+        'the launcher to answer',
+      );
+      expect(output).not.toContain('Debugger listening');
+      expect(inspectorListening()).toBe(false);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      await killRoot(root);
+    }
+  });
+});
