@@ -437,7 +437,8 @@ function resolveCore(
       `a path in an existing directory (${dirname(paths.socketPrefix)} does not exist)`,
     );
   }
-  if (mode !== 'static' && paths.socketPrefix.length + SOCKET_SUFFIX_WORST > SOCKET_PATH_MAX) {
+  // sun_path is bytes: a non-ASCII root takes more of it than its JavaScript length says.
+  if (mode !== 'static' && Buffer.byteLength(paths.socketPrefix) + SOCKET_SUFFIX_WORST > SOCKET_PATH_MAX) {
     const option = opts.socketPrefix ? 'socket-prefix' : 'server-root';
     throw badValue(
       option,

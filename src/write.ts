@@ -58,6 +58,32 @@ export function checkServerRoot(root: string, uid: number): void {
   }
 }
 
+/**
+ * Refuses a kept file (envvars, rewrite.conf: sourced or read as root) that someone else could
+ * have put there or can change: it must be a regular file owned by you or root, not writable by
+ * group or others. Checked before anything is written, so a refusal changes nothing.
+ */
+export function checkKeptFile(path: string, uid: number): void {
+  const st = lstatOrUndefined(path);
+  if (!st) {
+    return;
+  }
+  const problem = st.isSymbolicLink()
+    ? 'is a symbolic link'
+    : !st.isFile()
+      ? 'is not a regular file'
+      : st.uid !== uid && st.uid !== 0
+        ? `belongs to uid ${st.uid}, not to you (uid ${uid}) or root`
+        : st.mode & 0o022
+          ? `can be written by ${st.mode & 0o002 ? 'anyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`
+          : undefined;
+  if (problem) {
+    throw new UsageError(
+      `--server-root: ${JSON.stringify(path)} ${problem}; refusing to use it. Fix its owner and mode, or remove it.`,
+    );
+  }
+}
+
 let temps = 0;
 /**
  * A fresh name beside the target: the pid and a counter make it unique among live runs, and
@@ -171,6 +197,11 @@ export function writeServerRoot(config: ServerConfig, files: readonly RenderedFi
   // Create first, then check what is there: checking first would leave a moment for someone else
   // to put a directory of theirs in place.
   checkServerRoot(serverRoot, uid);
+  for (const file of files) {
+    if (file.keepExisting) {
+      checkKeptFile(file.path, uid);
+    }
+  }
   makeDirectory(serverRoot);
   checkServerRoot(serverRoot, uid);
   chmodSync(serverRoot, 0o755); // mkdir's mode is reduced by the umask; Apache's user must get in

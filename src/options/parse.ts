@@ -4,6 +4,7 @@
  * discovery or any write.
  */
 import { readFileSync } from 'node:fs';
+import { normalize } from 'node:path';
 
 import { badValue, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
@@ -101,19 +102,29 @@ function rawValue(raw: Raw, spec: Spec): unknown {
 /** The environment variable that can set an option: --log-to-terminal → EXPRESS_WSGI_LOG_TO_TERMINAL. */
 export const envName = (option: string) => `EXPRESS_WSGI_${option.toUpperCase().replace(/-/g, '_')}`;
 
+// One rule for yes and no wherever a flag's value is text: argv, EXPRESS_WSGI_* and --config.
+const YES = /^(1|true|yes|on)$/i;
+const NO = /^(0|false|no|off|)$/i;
+const FLAG_WORDS = '1/0, true/false, yes/no or on/off';
+
+/** A flag's value as text, or undefined when it is neither yes nor no. */
+function flagOf(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') {
+    return value;
+  }
+  const s = typeof value === 'number' || typeof value === 'string' ? String(value).trim() : undefined;
+  return s === undefined ? undefined : YES.test(s) ? true : NO.test(s) ? false : undefined;
+}
+
 /** An option's value as an environment variable gives it: words for lists and pairs, yes/no for flags. */
 function fromEnv(spec: Spec, text: string): unknown {
   const name = envName(spec.name);
   if (spec.kind === 'flag') {
-    if (/^(1|true|yes|on)$/i.test(text)) {
-      return true;
+    const value = flagOf(text);
+    if (value === undefined) {
+      throw new UsageError(`${name}: ${JSON.stringify(text)} is not valid; expected ${FLAG_WORDS}.`);
     }
-    if (/^(0|false|no|off|)$/i.test(text)) {
-      return false;
-    }
-    throw new UsageError(
-      `${name}: ${JSON.stringify(text)} is not valid; expected 1/0, true/false, yes/no or on/off.`,
-    );
+    return value;
   }
   return spec.kind === 'list' || spec.kind === 'pairs' ? text.split(/\s+/).filter(Boolean) : text;
 }
@@ -135,21 +146,40 @@ export function readConfigFile(path: string): Raw {
   const out: Raw = {};
   for (const [key, value] of Object.entries(data)) {
     const name = key.replace(/^--/, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (name === 'config') {
+      // Files do not chain: which file wins, and loops, would be one more thing to get wrong.
+      throw badValue(
+        'config',
+        path,
+        `option names other than "config"; ${JSON.stringify(key)} cannot be given in a config file (a config file cannot name another one)`,
+      );
+    }
     const spec = known.get(name);
-    if (!spec || name === 'config') {
-      const guess = closest(name, [...known.keys()]);
+    if (!spec) {
+      const guess = closest(
+        name,
+        [...known.keys()].filter((n) => n !== 'config'),
+      );
       throw badValue(
         'config',
         path,
         `known option names only; ${JSON.stringify(key)} is not one${guess ? ` (did you mean "${guess}"?)` : ''}`,
       );
     }
-    // Numbers and booleans arrive typed; the usual checks run on their text.
-    out[spec.name] = Array.isArray(value)
-      ? value.flat().map(String)
-      : typeof value === 'boolean'
-        ? value
-        : String(value);
+    if (spec.kind === 'flag') {
+      const flagValue = flagOf(value);
+      if (flagValue === undefined) {
+        throw badValue(
+          'config',
+          path,
+          `true or false for ${JSON.stringify(key)} (or ${FLAG_WORDS}); ${JSON.stringify(value)} is neither`,
+        );
+      }
+      out[spec.name] = flagValue;
+      continue;
+    }
+    // Numbers arrive typed; the usual checks run on their text.
+    out[spec.name] = Array.isArray(value) ? value.flat().map(String) : String(value);
   }
   return out;
 }
@@ -162,18 +192,58 @@ export function parseOptions(raw: Raw, env: NodeJS.ProcessEnv = {}): Options {
   const configPath = raw.config === undefined ? env[envName('config')] : String(raw.config);
   const fromFile = configPath ? readConfigFile(configPath) : {};
   const out: Record<string, unknown> = {};
+  const source: Record<string, 'argv' | 'env' | 'file' | undefined> = {};
   for (const spec of SCHEMA as readonly Spec[]) {
     const envText = env[envName(spec.name)];
-    const value =
-      rawValue(raw, spec) ??
-      (envText !== undefined ? fromEnv(spec, envText) : undefined) ??
-      fromFile[spec.name];
-    out[camel(spec.name)] = convert(spec, value);
+    const given = rawValue(raw, spec);
+    const [where, value] =
+      given !== undefined
+        ? (['argv', given] as const)
+        : envText !== undefined
+          ? (['env', fromEnv(spec, envText)] as const)
+          : fromFile[spec.name] !== undefined
+            ? (['file', fromFile[spec.name]] as const)
+            : ([undefined, undefined] as const);
+    source[spec.name] = where;
+    out[camel(spec.name)] = withSource(spec, where, configPath, () => convert(spec, value));
   }
-  const given = raw.app ?? fromFile['entry-point'];
-  const app = given === undefined ? undefined : String(given);
+  const app = raw.app === undefined ? undefined : String(raw.app);
+  if (app !== undefined && source['entry-point'] === 'file') {
+    // The command line wins over the file, as for every other option.
+    out.entryPoint = undefined;
+  }
+  const entryPoint = out.entryPoint as string | undefined;
+  if (app !== undefined && entryPoint !== undefined && normalize(app) !== normalize(entryPoint)) {
+    const from = source['entry-point'] === 'env' ? envName('entry-point') : '--entry-point';
+    throw new UsageError(
+      `APP ${JSON.stringify(app)} and ${from} ${JSON.stringify(entryPoint)} name different entry points; give one of them.`,
+    );
+  }
   if (app !== undefined && UNSAFE.test(app)) {
     throw badValue('entry-point', app, 'a path without line breaks, NUL bytes or ${...}');
   }
   return { ...out, app } as unknown as Options;
+}
+
+/** Converts a value; a complaint about one from EXPRESS_WSGI_* or a --config file says where it came from. */
+function withSource(
+  spec: Spec,
+  where: string | undefined,
+  configPath: string | undefined,
+  run: () => unknown,
+) {
+  try {
+    return run();
+  } catch (error) {
+    const prefix = `--${spec.name}: `;
+    if (!(error instanceof UsageError) || !error.message.startsWith(prefix) || where === 'argv') {
+      throw error;
+    }
+    const rest = error.message.slice(prefix.length);
+    throw new UsageError(
+      where === 'env'
+        ? `${envName(spec.name)} (--${spec.name}): ${rest}`
+        : `--config ${JSON.stringify(configPath)}, "${spec.name}": ${rest}`,
+    );
+  }
 }

@@ -47,10 +47,30 @@ describe('environment variables', () => {
   });
 
   it('is checked like the command line', () => {
-    expect(() => parseOptions({}, { EXPRESS_WSGI_PORT: 'http' })).toThrow('--port: "http" is not valid');
+    expect(() => parseOptions({}, { EXPRESS_WSGI_PORT: 'http' })).toThrow(
+      'EXPRESS_WSGI_PORT (--port): "http" is not valid',
+    );
     expect(() => parseOptions({}, { EXPRESS_WSGI_DIRECTORY_LISTING: 'maybe' })).toThrow(
       'EXPRESS_WSGI_DIRECTORY_LISTING: "maybe" is not valid',
     );
+  });
+});
+
+describe('APP and --entry-point (issue 11, item 16)', () => {
+  it('refuses APP with a different --entry-point', () => {
+    expect(() => parseOptions({ app: 'a.wsgi', 'entry-point': 'b.wsgi' })).toThrow(
+      'APP "a.wsgi" and --entry-point "b.wsgi" name different entry points; give one of them.',
+    );
+  });
+
+  it('names EXPRESS_WSGI_ENTRY_POINT when the variable gave it', () => {
+    expect(() => parseOptions({ app: 'a.wsgi' }, { EXPRESS_WSGI_ENTRY_POINT: 'b.wsgi' })).toThrow(
+      'APP "a.wsgi" and EXPRESS_WSGI_ENTRY_POINT "b.wsgi"',
+    );
+  });
+
+  it('accepts both when they name the same entry point', () => {
+    expect(parseOptions({ app: './a.wsgi', 'entry-point': 'a.wsgi' }).entryPoint).toBe('a.wsgi');
   });
 });
 
@@ -74,7 +94,64 @@ describe('--config', () => {
   it('gives the entry point as "entry-point" and loses to the command line and the environment', () => {
     const path = configFile({ 'entry-point': 'app.wsgi', port: 8123, threads: 2 });
     const opts = parseOptions({ config: path, port: '9000' }, { EXPRESS_WSGI_THREADS: '4' });
-    expect([opts.app, opts.port, opts.threads]).toEqual(['app.wsgi', 9000, 4]);
+    expect([opts.entryPoint, opts.port, opts.threads]).toEqual(['app.wsgi', 9000, 4]);
+  });
+
+  it("loses its entry point to the command line's APP", () => {
+    const opts = parseOptions({ config: configFile({ 'entry-point': 'other.wsgi' }), app: 'app.wsgi' });
+    expect([opts.entryPoint, opts.app]).toEqual([undefined, 'app.wsgi']);
+  });
+
+  // Issue 11, item 11: the file's flags follow the rules of EXPRESS_WSGI_* and the command line.
+  it.each([
+    [false, false],
+    ['false', false],
+    ['no', false],
+    ['off', false],
+    [0, false],
+    ['0', false],
+    [true, true],
+    ['yes', true],
+    [1, true],
+    ['on', true],
+  ])('reads the flag value %j as %j', (value, expected) => {
+    const opts = parseOptions({
+      config: configFile({ 'access-log': value, 'directory-listing': value, 'server-status': value }),
+    });
+    expect([opts.accessLog, opts.directoryListing, opts.serverStatus]).toEqual([
+      expected,
+      expected,
+      expected,
+    ]);
+  });
+
+  it.each([['maybe'], [2], [null], [['yes']]])(
+    'refuses the flag value %j, naming key, file and what is valid',
+    (value) => {
+      const path = configFile({ 'access-log': value });
+      expect(() => parseOptions({ config: path })).toThrow(
+        `--config: ${JSON.stringify(path)} is not valid; expected true or false for "access-log" (or 1/0, true/false, yes/no or on/off); ${JSON.stringify(value)} is neither.`,
+      );
+    },
+  );
+
+  it('says a config file cannot name another one (issue 11, item 16)', () => {
+    const path = configFile({ config: 'other.json' });
+    let message = '';
+    try {
+      parseOptions({ config: path });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('a config file cannot name another one');
+    expect(message).not.toContain('did you mean');
+  });
+
+  it('names the file and key for a bad value from it', () => {
+    const path = configFile({ port: 'http' });
+    expect(() => parseOptions({ config: path })).toThrow(
+      `--config ${JSON.stringify(path)}, "port": "http" is not valid; expected a whole number`,
+    );
   });
 
   it('can be named by EXPRESS_WSGI_CONFIG', () => {
@@ -83,7 +160,7 @@ describe('--config', () => {
 
   it.each([
     ['an unknown option, with a suggestion', { prot: 1 }, '"prot" is not one (did you mean "port"?)'],
-    ['a bad value', { port: 70000 }, '--port: "70000" is not valid'],
+    ['a bad value', { port: 70000 }, '"port": "70000" is not valid'],
     ['not an object', [1, 2], 'a JSON object of option names to values'],
     ['not JSON', '{port: 1', 'a readable JSON file'],
   ])('refuses %s', (_what, content, message) => {

@@ -526,6 +526,17 @@ describe('daemon socket paths', () => {
     expect(message).toContain('--socket-prefix');
   });
 
+  it('counts the socket path in UTF-8 bytes, not UTF-16 units (issue 11, item 13)', () => {
+    // As many "ü" as fit by JavaScript length: each is two bytes in sun_path, so it cannot fit.
+    const count = 107 - WORST_SUFFIX - join(dir, '/wsgi').length - 1;
+    expect(count).toBeGreaterThan(0);
+    const root = join(dir, 'ü'.repeat(count));
+    expect(`${root}/wsgi`.length + WORST_SUFFIX).toBeLessThanOrEqual(107);
+    expect(failure({ 'server-root': root })).toContain(
+      `--server-root: ${JSON.stringify(root)} is not valid; expected a shorter path`,
+    );
+  });
+
   it('accepts that server root with a short --socket-prefix', () => {
     const config = run({ 'server-root': longRoot(), 'socket-prefix': join(dir, 'w') });
     expect(config.paths.socketPrefix).toBe(join(dir, 'w'));

@@ -5,6 +5,7 @@
  */
 import {
   chmodSync,
+  chownSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -22,7 +23,7 @@ import type { Accounts } from '../../src/accounts.js';
 import { UsageError } from '../../src/errors.js';
 import { render, type RenderedFile } from '../../src/render.js';
 import { resolve, type ServerConfig } from '../../src/resolve.js';
-import { checkServerRoot, writeServerRoot } from '../../src/write.js';
+import { checkKeptFile, checkServerRoot, writeServerRoot } from '../../src/write.js';
 import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from './helpers/fakes.js';
 
 const uid = process.getuid?.() ?? 0;
@@ -283,5 +284,26 @@ describe('refusals', () => {
     expect(() => checkServerRoot(root, uid)).not.toThrow();
     chmodSync(root, 0o700);
     expect(() => checkServerRoot(root, uid)).not.toThrow();
+  });
+
+  it.each([
+    ['mode 0666', 0o666, false, /can be written by anyone \(mode 666\)/],
+    ['mode 0620', 0o620, false, /can be written by its group \(mode 620\)/],
+    ['owned by nobody', 0o644, true, /belongs to uid 65534/],
+  ])('refuses a kept envvars with %s before writing anything', (_what, fileMode, nobody, reason) => {
+    const { root, config, files } = setup();
+    writeServerRoot(config, files, uid);
+    const envvars = join(root, 'envvars');
+    chmodSync(envvars, fileMode);
+    if (nobody) {
+      if (uid !== 0) {
+        return; // only root can give a file away
+      }
+      chownSync(envvars, 65534, 65534);
+    }
+    const before = tree(root);
+    expect(refusal(() => writeServerRoot(config, files, uid))).toMatch(reason);
+    expect(refusal(() => checkKeptFile(envvars, uid))).toContain(JSON.stringify(envvars));
+    expect(tree(root)).toEqual(before);
   });
 });
