@@ -303,7 +303,6 @@ describe('operating mode', () => {
 
   it.each([
     [{ app: 'app.wsgi' }, 'script', () => join(dir, 'app.wsgi')],
-    [{ 'entry-point': 'app.wsgi', app: 'ignored.wsgi' }, 'script', () => join(dir, 'app.wsgi')],
     [{ app: 'pkg.sub.wsgi', 'application-type': 'module' }, 'module', () => 'pkg.sub.wsgi'],
     [{ app: 'site.ini', 'application-type': 'paste' }, 'paste', () => join(dir, 'site.ini')],
   ])('entry point %j is a %s: %s', (raw, type, entry) => {
