@@ -57,12 +57,9 @@ describe('SIGUSR1 during start-up', () => {
         20_000,
         'the launcher to answer',
       );
-      // Before the entry's first line runs (Node's own bootstrap, the first ~40 ms) Node may still
-      // open the inspector; the entry closes it at once, so by Ready nothing listens. From then on
-      // the signal reaches the entry's listener and Node never starts one.
-      if (delay >= 50) {
-        expect(output).not.toContain('Debugger listening');
-      }
+      // Before the entry's first line runs (Node's own bootstrap: ~40 ms, longer on a busy machine)
+      // Node may still open the inspector and say so; the entry closes it at once, so by Ready
+      // nothing listens. After that line the signal reaches the entry's listener instead.
       await waitFor(() => !inspectorListening(), 2_000, 'no inspector on 9229');
       expect(inspectorListening()).toBe(false);
     } finally {
