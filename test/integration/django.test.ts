@@ -190,7 +190,7 @@ describe('a project directory argument, DJANGO_SETTINGS_MODULE and --reload-on-c
         const reply = await send(`${server.url}/hello/`);
         return reply.body.startsWith('views version two') ? reply : undefined;
       },
-      2_000,
+      10_000,
       'the edited view to be live',
     );
     expect(second.body).toContain('from mysite.settings_alt');
