@@ -36,21 +36,34 @@ function lstatOrUndefined(path: string) {
   }
 }
 
+/**
+ * Why a path someone else could have prepared or can change is unsafe, or undefined when it is
+ * not: a symbolic link, the wrong kind, another owner (root may own kept files), group/other-writable.
+ */
+function unsafeBecause(path: string, uid: number, kind: 'directory' | 'file'): string | undefined {
+  const st = lstatOrUndefined(path);
+  if (!st) {
+    return undefined;
+  }
+  if (st.isSymbolicLink()) {
+    return 'is a symbolic link';
+  }
+  if (kind === 'directory' ? !st.isDirectory() : !st.isFile()) {
+    return kind === 'directory' ? 'is not a directory' : 'is not a regular file';
+  }
+  const rootMayOwn = kind === 'file';
+  if (st.uid !== uid && !(rootMayOwn && st.uid === 0)) {
+    return `belongs to uid ${st.uid}, not to you (uid ${uid})${rootMayOwn ? ' or root' : ''}`;
+  }
+  if (st.mode & 0o022) {
+    return `can be written by ${st.mode & 0o002 ? 'anyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`;
+  }
+  return undefined;
+}
+
 /** Refuses a server root that another user could have prepared or can change. */
 export function checkServerRoot(root: string, uid: number): void {
-  const st = lstatOrUndefined(root);
-  if (!st) {
-    return;
-  }
-  const problem = st.isSymbolicLink()
-    ? 'is a symbolic link'
-    : !st.isDirectory()
-      ? 'is not a directory'
-      : st.uid !== uid
-        ? `belongs to uid ${st.uid}, not to you (uid ${uid})`
-        : st.mode & 0o022
-          ? `can be written by ${st.mode & 0o002 ? 'anyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`
-          : undefined;
+  const problem = unsafeBecause(root, uid, 'directory');
   if (problem) {
     throw new UsageError(
       `--server-root: ${JSON.stringify(root)} ${problem}; refusing to use it. Remove it, or give another --server-root.`,
@@ -64,19 +77,7 @@ export function checkServerRoot(root: string, uid: number): void {
  * group or others. Checked before anything is written, so a refusal changes nothing.
  */
 export function checkKeptFile(path: string, uid: number): void {
-  const st = lstatOrUndefined(path);
-  if (!st) {
-    return;
-  }
-  const problem = st.isSymbolicLink()
-    ? 'is a symbolic link'
-    : !st.isFile()
-      ? 'is not a regular file'
-      : st.uid !== uid && st.uid !== 0
-        ? `belongs to uid ${st.uid}, not to you (uid ${uid}) or root`
-        : st.mode & 0o022
-          ? `can be written by ${st.mode & 0o002 ? 'anyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`
-          : undefined;
+  const problem = unsafeBecause(path, uid, 'file');
   if (problem) {
     throw new UsageError(
       `--server-root: ${JSON.stringify(path)} ${problem}; refusing to use it. Fix its owner and mode, or remove it.`,
