@@ -4,7 +4,7 @@
  * STATIC_ROOT; the settings module from the environment; --reload-on-changes; --setup-only with the
  * collectstatic warnings and the WhiteNoise rule; and the errors a Django user meets.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
@@ -157,6 +157,12 @@ describe('the README Django recipe', () => {
   });
 });
 
+function withoutBytecodeSetting(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.PYTHONDONTWRITEBYTECODE;
+  return env;
+}
+
 describe('a project directory argument, DJANGO_SETTINGS_MODULE and --reload-on-changes', () => {
   afterEach(stopAll);
 
@@ -168,10 +174,19 @@ describe('a project directory argument, DJANGO_SETTINGS_MODULE and --reload-on-c
       "from .settings import *  # noqa\n\nGREETING = 'from mysite.settings_alt'\n",
       { mode: 0o644 },
     );
+    // The edit below keeps the file's size and its mtime's whole second, which is all a cached .pyc
+    // is checked against: a cache written when the view was first imported would hide the edit. The
+    // package is writable by the server's account, as a developer's own checkout is, so a cache can
+    // be written there.
+    const views = join(project, 'mysite', 'views.py');
+    const second0 = Math.floor(Date.now() / 1000) - 100;
+    utimesSync(views, second0 + 0.25, second0 + 0.25);
+    chmodSync(join(project, 'mysite'), 0o777);
     const server = await startServer(['django', '--reload-on-changes'], {
       command: 'django',
       cwd,
-      env: { ...process.env, DJANGO_SETTINGS_MODULE: 'mysite.settings_alt' },
+      // Python writes caches unless told not to (this variable is set on some machines, not others).
+      env: { ...withoutBytecodeSetting(), DJANGO_SETTINGS_MODULE: 'mysite.settings_alt' },
     });
     expect(server.stdout()).toContain(`(settings mysite.settings_alt from the environment`);
     expect(server.stderr()).toContain(
@@ -180,9 +195,14 @@ describe('a project directory argument, DJANGO_SETTINGS_MODULE and --reload-on-c
 
     const first = await send(`${server.url}/hello/`);
     expect(first.body).toMatch(/^views version one \| from mysite\.settings_alt \| \d+\n$/);
+    // A second request has the daemon record the view's mtime (it was imported during the first).
+    expect((await send(`${server.url}/hello/`)).body).toContain('views version one');
 
-    const views = join(project, 'mysite', 'views.py');
-    writeFileSync(views, readFileSync(views, 'utf8').replace('views version one', 'views version two'));
+    const original = readFileSync(views, 'utf8');
+    const edited = original.replace('views version one', 'views version two');
+    expect(edited.length).toBe(original.length);
+    writeFileSync(views, edited);
+    utimesSync(views, second0 + 0.5, second0 + 0.5);
     // The first request after the edit finds the view changed (reload_required) and is served by a
     // new daemon process.
     const second = await waitFor(
