@@ -1,4 +1,5 @@
 /** Every feature, in the order their template partials are printed at each hook. */
+import * as compat from './compat.js';
 import * as daemon from './daemon.js';
 import * as handlers from './handlers.js';
 import * as https from './https.js';
@@ -6,7 +7,7 @@ import * as logs from './logs.js';
 import * as proxy from './proxy.js';
 import * as services from './services.js';
 
-export const FEATURES = { https, proxy, handlers, daemon, logs, services } as const;
+export const FEATURES = { https, proxy, handlers, daemon, logs, services, compat } as const;
 
 export type FeatureName = keyof typeof FEATURES;
 
@@ -21,4 +22,5 @@ export const FEATURE_OPTIONS = [
   ...daemon.OPTIONS,
   ...logs.OPTIONS,
   ...services.OPTIONS,
+  ...compat.OPTIONS,
 ] as const;

@@ -233,9 +233,14 @@ export const SCHEMA = [
   str('envvars-script', 'Environment', 'Shell script sourced by apachectl before Apache starts.', {
     metavar: 'FILE-PATH',
   }),
-  list('include-file', 'Environment', 'Apache configuration file included at the end (repeatable).', {
-    metavar: 'FILE-PATH',
-  }),
+  list(
+    'include-file',
+    'Environment',
+    'Apache configuration file included at the end, at server scope (repeatable); snippets written for mod_wsgi-express work: the same modules, ${MOD_WSGI_*} variables and <IfDefine> names.',
+    {
+      metavar: 'FILE-PATH',
+    },
+  ),
   pairs('setenv', 'Environment', 'Set a variable in the WSGI environ of every request (repeatable).', {
     metavar: 'NAME VALUE',
   }),

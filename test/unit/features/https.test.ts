@@ -153,7 +153,6 @@ describe('--https-port (alias --ssl-port)', () => {
     // Without --server-name HTTP is served as before: no virtual host on the HTTP port.
     expect(conf).not.toContain('<VirtualHost *:8000>');
     expect(moduleIds(config)).toEqual(expect.arrayContaining(['ssl_module', 'socache_shmcb_module']));
-    expect(moduleIds(config)).not.toContain('headers_module');
   });
 
   it('the summary has the HTTPS URL', () => {
