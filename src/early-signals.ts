@@ -21,9 +21,9 @@ export interface HeldSignals {
   /** The signals that arrived while held, each once, in the order they first came; forgets them. */
   take(): HeldSignal[];
   /**
-   * Stops holding (call once the launcher's own listeners are in place). A stop signal that came
-   * and was not taken is raised again, so that with no launcher to act on it (setup-server) it
-   * ends the process as it would have, only after the server root is complete.
+   * Stops holding (call once the launcher's own listeners are in place). What came and was not
+   * taken is raised again, for those listeners; with none (setup-server) a stop signal ends the
+   * process as it would have, only after the server root is complete, and the rest is ignored.
    */
   release(): void;
 }
@@ -50,12 +50,12 @@ export function holdSignals(): HeldSignals {
   return {
     take,
     release: () => {
-      const stop = take().find((s) => (STOPS as readonly string[]).includes(s));
+      const untaken = take();
       for (const [signal, listener] of listeners) {
         process.off(signal, listener);
       }
-      if (stop) {
-        process.kill(process.pid, stop);
+      for (const signal of untaken) {
+        process.kill(process.pid, signal);
       }
     },
   };
