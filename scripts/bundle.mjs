@@ -519,9 +519,12 @@ ${inlined.outputFiles[0].text}return storedHelp;
 // a server on port 80). A JS listener takes SIGUSR1 away from Node's own handler, so it is
 // installed before anything else; an inspector a signal opened earlier still (Node's bootstrap,
 // before this line runs) is closed now and once more when such a late start would have finished.
-// SIGHUP and SIGUSR2 would end the process by default before the launcher holds them (item 6):
-// a restart or reload asked for before Apache runs has nothing to act on.
-const SIGNAL_GUARD = `for (const signal of ['SIGUSR1', 'SIGHUP', 'SIGUSR2']) process.on(signal, () => {});
+// SIGHUP and SIGUSR2 would end the process by default (item 6): caught here, they are recorded
+// and src/early-signals.ts (same key) hands them to the launcher, which applies them once Apache
+// can take them. INT and TERM keep their default until start-server holds them: before that
+// nothing is written or running, and every other command must stay stoppable.
+const SIGNAL_GUARD = `const early = (globalThis[Symbol.for('express-wsgi.early-signals')] = new Set());
+for (const signal of ['SIGUSR1', 'SIGHUP', 'SIGUSR2']) process.on(signal, () => early.add(signal));
 const closeInspector = () => {
   const inspector = process.getBuiltinModule('node:inspector');
   if (inspector.url()) inspector.close();

@@ -75,6 +75,9 @@ export async function reloadApplication(
   mode: Mode,
   report: (line: string) => void,
   timeoutMs: number,
+  // A stop (or Apache's exit) ends a pending reload without a word (issue 11, item 17): the
+  // launcher says what happened to Apache, and a reload that cannot finish is no failure then.
+  cancelled: () => boolean = () => false,
 ): Promise<void> {
   // --service-script processes run no application and never start request threads: left alone.
   const daemons = mode === 'daemon' ? appDaemonPids(apachePid) : [];
@@ -93,6 +96,9 @@ export async function reloadApplication(
   );
   const known = new Set(daemons);
   for (const pid of daemons) {
+    if (cancelled()) {
+      return;
+    }
     try {
       process.kill(pid, 'SIGUSR1');
     } catch {
@@ -105,7 +111,10 @@ export async function reloadApplication(
         known.add(fresh);
         break;
       }
-      if (Date.now() > deadline || !existsSync(`/proc/${apachePid}`)) {
+      if (cancelled() || !existsSync(`/proc/${apachePid}`)) {
+        return;
+      }
+      if (Date.now() > deadline) {
         report(
           `reloading the application: no new daemon process served within ${timeoutMs / 1000} s; see the error log`,
         );

@@ -1,34 +1,61 @@
 /**
- * While start-server generates the server root, Apache is not running yet: a restart or reload
- * asked for then has nothing to act on (Apache will start with the new configuration and code),
- * but Node's default for these signals is to exit. Hold them until the launcher takes over; a
- * reload request (SIGUSR2) is remembered and carried out once Apache answers.
+ * Signals that arrive before Apache runs (issue 11, item 6). Node's default for HUP, USR1 and
+ * USR2 is to exit (USR1 even opens the inspector first), so dist/cli.js's first lines
+ * (SIGNAL_GUARD in scripts/bundle.mjs) already catch them and record them in a set under
+ * EARLY_SIGNALS; from the start of start-server/setup-server this module holds them, and INT and
+ * TERM too, until the launcher takes over and applies each once Apache can take it (launch.ts).
+ * What remains is Node's own bootstrap, before any JavaScript runs: there a signal still has its
+ * default action.
  */
-const HELD = ['SIGUSR1', 'SIGHUP', 'SIGWINCH'] as const;
+
+/** Where SIGNAL_GUARD (scripts/bundle.mjs) records the signals it caught: the same key there. */
+export const EARLY_SIGNALS = Symbol.for('express-wsgi.early-signals');
+
+/** Stop signals: held while the server root is written, so that it is written whole or not at all. */
+export const STOPS = ['SIGINT', 'SIGTERM'] as const;
+const HELD = ['SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGWINCH', ...STOPS] as const;
+
+export type HeldSignal = (typeof HELD)[number];
 
 export interface HeldSignals {
-  /** Whether SIGUSR2 arrived while held. */
-  reloadRequested(): boolean;
-  /** Stops holding (call once the launcher's own listeners are in place). */
+  /** The signals that arrived while held, each once, in the order they first came; forgets them. */
+  take(): HeldSignal[];
+  /**
+   * Stops holding (call once the launcher's own listeners are in place). What came and was not
+   * taken is raised again, for those listeners; with none (setup-server) a stop signal ends the
+   * process as it would have, only after the server root is complete, and the rest is ignored.
+   */
   release(): void;
 }
 
+function guardRecord(): Set<string> | undefined {
+  return (globalThis as Record<symbol, Set<string> | undefined>)[EARLY_SIGNALS];
+}
+
 export function holdSignals(): HeldSignals {
-  let reload = false;
-  const onReload = () => {
-    reload = true;
-  };
-  const ignore = () => {};
-  process.on('SIGUSR2', onReload);
-  for (const signal of HELD) {
-    process.on(signal, ignore);
+  const arrived = new Set<HeldSignal>();
+  const listeners = HELD.map((signal) => [signal, () => arrived.add(signal)] as const);
+  for (const [signal, listener] of listeners) {
+    process.on(signal, listener);
   }
+  const take = (): HeldSignal[] => {
+    const early = guardRecord();
+    const all = [...(early ?? []), ...arrived].filter((s): s is HeldSignal =>
+      (HELD as readonly string[]).includes(s),
+    );
+    early?.clear();
+    arrived.clear();
+    return [...new Set(all)];
+  };
   return {
-    reloadRequested: () => reload,
+    take,
     release: () => {
-      process.off('SIGUSR2', onReload);
-      for (const signal of HELD) {
-        process.off(signal, ignore);
+      const untaken = take();
+      for (const [signal, listener] of listeners) {
+        process.off(signal, listener);
+      }
+      for (const signal of untaken) {
+        process.kill(process.pid, signal);
       }
     },
   };

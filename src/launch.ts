@@ -4,23 +4,27 @@
  * and start-up failure, and exits with Apache's status the way a shell would.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { constants } from 'node:os';
+import { dirname } from 'node:path';
 
 import { reloadApplication, signalDaemons } from './daemons.js';
-import type { HeldSignals } from './early-signals.js';
+import { type HeldSignal, type HeldSignals, STOPS } from './early-signals.js';
+import { apacheErrors, diskFullReason } from './exit-reason.js';
+import { killLeftovers } from './leftovers.js';
 import { explainLoadFailure, importHangMs, watchImport } from './load-failure.js';
 import { err, out } from './log.js';
+import { probeHost, waitForHttp } from './probe.js';
+import { catches } from './proc.js';
 import type { ServerConfig } from './resolve.js';
 
-/** Signals passed on to Apache: INT/TERM stop it, HUP restarts, USR1 restarts gracefully. */
-export const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const;
 /**
+ * Signals passed on to Apache: INT/TERM stop it, HUP restarts, USR1 restarts gracefully; SIGWINCH
+ * (every terminal resize; Apache's graceful stop) is swallowed.
  * With --graceful-stop, SIGTERM (docker stop, Kubernetes) becomes Apache's graceful stop, SIGWINCH,
  * so requests in flight finish. Ctrl-C stays a prompt stop: a person at a terminal wants out.
  */
 export function signalFor(
-  signal: (typeof FORWARDED)[number],
+  signal: (typeof STOPS)[number],
   config: Pick<ServerConfig, 'gracefulStop'>,
 ): NodeJS.Signals {
   return signal === 'SIGTERM' && config.gracefulStop ? 'SIGWINCH' : signal;
@@ -36,11 +40,8 @@ export function stopDaemons(apachePid: number): void {
   signalDaemons(apachePid, 'SIGTERM');
 }
 
-/** Signals the launcher absorbs. A no-op listener, unlike SIG_IGN, is not inherited by Apache. */
-export const SWALLOWED = ['SIGWINCH'] as const;
-
 /** Reloads the application without failing a request (src/daemons.ts); not passed on to Apache. */
-export const RELOAD = 'SIGUSR2';
+const RELOAD = 'SIGUSR2';
 
 /**
  * How long replacing one daemon may take: it drains its requests (--eviction-timeout, else
@@ -60,47 +61,6 @@ export function exitStatus(exitCode: number | undefined, signal: string | undefi
   }
   const number = signal ? constants.signals[signal as keyof typeof constants.signals] : undefined;
   return number ? 128 + number : 1;
-}
-
-/**
- * Resolves true once Apache answers an HTTP request on host:port, false when stopped first.
- * `OPTIONS *` is answered by Apache's core without reaching the application, and a status line
- * (not just an accepted connection) means the server finished starting.
- */
-function waitForHttp(host: string, port: number, until: () => boolean): Promise<boolean> {
-  // A refused connection costs next to nothing; Apache is typically up within 50 ms.
-  const POLL_MS = 10;
-  return new Promise((resolve) => {
-    const attempt = () => {
-      if (until()) {
-        resolve(false);
-        return;
-      }
-      let answer = '';
-      const socket = connect({ host, port });
-      socket.setTimeout(2000);
-      socket.once('connect', () => socket.write(`OPTIONS * HTTP/1.0\r\nHost: ${host}\r\n\r\n`));
-      socket.on('data', (chunk: Buffer) => {
-        answer += chunk.toString('latin1');
-        if (answer.length >= 5) {
-          socket.destroy();
-          if (answer.startsWith('HTTP/')) {
-            resolve(true);
-          } else {
-            setTimeout(attempt, POLL_MS);
-          }
-        }
-      });
-      const retry = () => {
-        socket.destroy();
-        setTimeout(attempt, POLL_MS);
-      };
-      socket.once('error', retry);
-      socket.once('timeout', retry);
-      socket.once('end', () => answer.length < 5 && retry());
-    };
-    attempt();
-  });
 }
 
 function sizeOf(path: string): number {
@@ -130,14 +90,6 @@ export function tailSince(path: string, offset: number, maxLines = 20): string[]
   } catch {
     return [];
   }
-}
-
-/** Where to knock to see Apache answer: the listen address, or loopback when it listens everywhere. */
-function probeHost(host: string | undefined): string {
-  if (!host || host === '0.0.0.0') {
-    return '127.0.0.1';
-  }
-  return host === '::' ? '::1' : host;
 }
 
 /**
@@ -185,7 +137,24 @@ function removeStalePidFile(pidFile: string, pid: number | undefined): void {
   }
 }
 
+/** How often a stop is sent again until Apache has exited (issue 11, item 5). */
+const STOP_RESEND_MS = 1000;
+/** How often to look whether Apache has installed the handler for a restart signal it is owed. */
+const HANDLER_POLL_MS = 10;
+
+const isStop = (signal: string): signal is (typeof STOPS)[number] =>
+  (STOPS as readonly string[]).includes(signal);
+
 export async function launch(config: ServerConfig, held?: HeldSignals): Promise<number> {
+  // A stop that came while the server root was written ends start-up here: the root is complete,
+  // nothing runs, and the status is what a shell reports for a process that signal ended.
+  const early = held?.take() ?? [];
+  const earlyStop = early.find(isStop);
+  if (earlyStop) {
+    held?.release();
+    return 128 + constants.signals[earlyStop];
+  }
+
   const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
   const logOffset = errorLog ? sizeOf(errorLog) : 0;
 
@@ -193,7 +162,8 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
   // Loaded here, not at the top: setup-server and --help never pay for execa.
   const { execa } = await import('execa');
   const child = execa(file, args, {
-    // Its own session and process group: a terminal's Ctrl-C and resize reach only the launcher.
+    // Its own session and process group: a terminal's Ctrl-C and resize reach only the launcher,
+    // and the group holds every process of the server, to be taken down with it (leftovers.ts).
     detached: true,
     stdio: 'inherit',
     reject: false,
@@ -201,33 +171,86 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
     forceKillAfterDelay: false,
     cleanup: false,
   });
+  const pid = child.pid;
 
   let exited = false;
+  let ready = false;
   const signalled = new Set<string>();
-  const forward = (signal: NodeJS.Signals) => () => {
-    if (!exited && child.pid) {
+  const send = (signal: NodeJS.Signals) => {
+    if (!exited && pid) {
       signalled.add(signal);
-      process.kill(child.pid, signal);
-      if (signal === 'SIGTERM' || signal === 'SIGINT') {
-        stopDaemons(child.pid);
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited meanwhile: the launcher is about to report it
       }
     }
   };
-  const listeners = new Map<NodeJS.Signals, () => void>();
-  for (const signal of FORWARDED) {
-    listeners.set(signal, forward(signalFor(signal, config)));
-  }
-  for (const signal of SWALLOWED) {
-    listeners.set(signal, () => {});
-  }
+
+  // A stop is sent at once (before Apache has its handlers it simply ends it) and again every
+  // second until Apache has exited: Apache drops one that comes while it rereads its configuration
+  // in a restart (issue 11, item 5). A repeat is harmless, Apache ignores a stop already under way.
+  let stopping: NodeJS.Signals | undefined;
+  let stopBeforeReady: (typeof STOPS)[number] | undefined;
+  let resend: NodeJS.Timeout | undefined;
+  const stop = (signal: (typeof STOPS)[number], asked = true) => {
+    const sent = signalFor(signal, config);
+    // A prompt stop (Ctrl-C) overrides a graceful one under way, never the other way round.
+    if (stopping && stopping !== 'SIGWINCH') {
+      return;
+    }
+    if (asked && !ready) {
+      stopBeforeReady ??= signal;
+    }
+    stopping = sent;
+    owed.clear();
+    const deliver = () => {
+      send(sent);
+      if (sent !== 'SIGWINCH' && pid && !exited) {
+        stopDaemons(pid);
+      }
+    };
+    deliver();
+    clearInterval(resend);
+    resend = setInterval(deliver, STOP_RESEND_MS);
+  };
+
+  // HUP and USR1 (restarts) before Apache has installed its handlers would kill it (issue 11,
+  // item 6): each is owed until Apache catches it, then sent once. One that came before Apache ran
+  // is applied too, not dropped: Apache may have read its configuration (or opened its logs, for
+  // logrotate) before the change the signal announces.
+  const owed = new Set<NodeJS.Signals>();
+  let owedPoll: NodeJS.Timeout | undefined;
+  const payOwed = () => {
+    for (const signal of owed) {
+      if (pid && catches(pid, signal)) {
+        owed.delete(signal);
+        send(signal);
+      }
+    }
+    if (owed.size === 0) {
+      clearInterval(owedPoll);
+      owedPoll = undefined;
+    }
+  };
+  const restart = (signal: NodeJS.Signals) => {
+    if (exited || stopping) {
+      return;
+    }
+    owed.add(signal);
+    payOwed();
+    if (owed.size > 0 && !owedPoll) {
+      owedPoll = setInterval(payOwed, HANDLER_POLL_MS);
+    }
+  };
+
   // One reload at a time; one asked for meanwhile runs after it, so that it sees the latest code.
   // Before Apache answers, a reload waits: a SIGUSR1 that reached Apache (or apachectl) before it
-  // had set up its signal handlers would kill it.
-  let ready = false;
+  // had set up its signal handlers would kill it. A stop cancels a pending reload (item 17).
   let reloading: Promise<void> | undefined;
   let reloadAgain = false;
   const reload = () => {
-    if (exited || !child.pid) {
+    if (exited || stopping || !pid) {
       return;
     }
     if (reloading || !ready) {
@@ -235,10 +258,11 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
       return;
     }
     reloading = reloadApplication(
-      child.pid,
+      pid,
       config.mode,
       (line) => out(`express-wsgi: ${line}.`),
       reloadTimeoutMs(config),
+      () => exited || stopping !== undefined,
     )
       .catch((error: unknown) => err(`express-wsgi: reloading the application failed: ${String(error)}`))
       .finally(() => {
@@ -249,25 +273,29 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
         }
       });
   };
-  const readyNow = () => {
-    ready = true;
-    if (reloadAgain) {
-      reloadAgain = false;
-      reload();
-    }
-  };
-  listeners.set(RELOAD, reload);
+
+  const listeners = new Map<HeldSignal, () => void>([
+    ['SIGINT', () => stop('SIGINT')],
+    ['SIGTERM', () => stop('SIGTERM')],
+    ['SIGHUP', () => restart('SIGHUP')],
+    ['SIGUSR1', () => restart('SIGUSR1')],
+    [RELOAD, reload],
+    // Swallowed: a no-op listener, unlike SIG_IGN, is not inherited by Apache.
+    ['SIGWINCH', () => {}],
+  ]);
   for (const [signal, listener] of listeners) {
     process.on(signal, listener);
   }
-  // A reload asked for while the server root was being generated runs once Apache answers.
-  reloadAgain = held?.reloadRequested() ?? false;
   held?.release();
+  // What came while the server root was written, applied as if it came now.
+  for (const signal of early) {
+    listeners.get(signal)?.();
+  }
   // If the launcher dies of an uncaught error, Apache must not run on unsupervised.
   const stopOnExit = () => {
-    if (!exited && child.pid) {
+    if (!exited && pid) {
       try {
-        process.kill(child.pid, 'SIGTERM');
+        process.kill(pid, 'SIGTERM');
       } catch {
         // already gone
       }
@@ -279,10 +307,14 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
   const port = config.port;
   const deadline = Date.now() + config.readyTimeout * 1000;
   let timedOut = false;
-  void waitForHttp(host, port, () => exited || (timedOut = Date.now() > deadline)).then((ready) => {
-    if (ready) {
-      out(`Ready: Apache is answering on ${config.url} (pid ${child.pid}). Press Ctrl-C to stop.`);
-      readyNow();
+  void waitForHttp(host, port, () => exited || (timedOut = Date.now() > deadline)).then((answered) => {
+    if (answered && !stopping) {
+      out(`Ready: Apache is answering on ${config.url} (pid ${pid}). Press Ctrl-C to stop.`);
+      ready = true;
+      if (reloadAgain) {
+        reloadAgain = false;
+        reload();
+      }
       if (errorLog && config.app) {
         void watchForLoadFailure(errorLog, logOffset, () => exited);
         // Issue 11 item 9: an import that hangs, dies or calls sys.exit() (src/load-failure.ts).
@@ -298,34 +330,76 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
       err(
         `express-wsgi: Apache did not answer on ${host}:${port} within ${config.readyTimeout} s (--ready-timeout); stopping it.`,
       );
-      forward('SIGTERM')();
+      stop('SIGTERM', false);
     }
   });
 
   const result = await child;
   exited = true;
-  removeStalePidFile(config.paths.pidFile, child.pid);
+  clearInterval(resend);
+  clearInterval(owedPoll);
+  removeStalePidFile(config.paths.pidFile, pid);
+  // Whatever of the server outlived its parent goes now (issue 11, item 4); signals meanwhile are
+  // still taken by the listeners above, so none ends the launcher before that is done.
+  const leftovers = pid
+    ? await killLeftovers(pid, config.paths.serverRoot, new Set([process.getuid?.() ?? 0, config.user.id]))
+    : [];
   for (const [signal, listener] of listeners) {
     process.off(signal, listener);
   }
   process.off('exit', stopOnExit);
 
-  // A server that never became ready has failed, whatever status its stop gave.
-  const stopped = exitStatus(result.exitCode, result.signal);
-  const status = timedOut && stopped === 0 ? 1 : stopped;
+  const status = statusOf(result, { timedOut, stopBeforeReady });
   // Killed from outside (OOM killer, kill -9): say so; its logs cannot explain it.
   if (result.signal && !signalled.has(result.signal)) {
-    err(
-      `express-wsgi: Apache (pid ${child.pid}) was killed by ${result.signal}; exiting with status ${status}.`,
-    );
-  } else if (status !== 0 && errorLog) {
-    const lines = tailSince(errorLog, logOffset);
-    if (lines.length) {
-      err(`express-wsgi: Apache exited with status ${status}. The error log (${errorLog}) says:`);
-      err(lines.map((l) => `  ${l}`).join('\n'));
-    } else {
-      err(`express-wsgi: Apache exited with status ${status}; what it said is above (its log: ${errorLog}).`);
-    }
+    err(`express-wsgi: Apache (pid ${pid}) was killed by ${result.signal}; exiting with status ${status}.`);
+  } else if (status !== 0 && !stopping) {
+    explainExit(status, config, errorLog, logOffset);
+  }
+  if (leftovers.length) {
+    const count = leftovers.length === 1 ? '1 process' : `${leftovers.length} processes`;
+    err(`express-wsgi: killed ${count} of the server that outlived Apache (pid ${leftovers.join(', ')}).`);
   }
   return status;
+}
+
+/**
+ * The launcher's status: Apache's, as a shell reports it; 1 for a server that never became ready,
+ * whatever status its stop gave; and 128+N for start-up stopped by signal N before Apache
+ * answered, whether Apache had its handlers yet (and exited 0) or not (and died of the signal).
+ */
+function statusOf(
+  result: { exitCode?: number; signal?: string },
+  how: { timedOut: boolean; stopBeforeReady?: (typeof STOPS)[number] },
+): number {
+  if (how.stopBeforeReady) {
+    return 128 + constants.signals[how.stopBeforeReady];
+  }
+  const stopped = exitStatus(result.exitCode, result.signal);
+  return how.timedOut && stopped === 0 ? 1 : stopped;
+}
+
+function explainExit(
+  status: number,
+  config: ServerConfig,
+  errorLog: string | undefined,
+  logOffset: number,
+): void {
+  const disk = diskFullReason(apacheErrors(errorLog ? tailSince(errorLog, logOffset, 1000) : []), [
+    config.paths.serverRoot,
+    ...(errorLog ? [dirname(errorLog)] : []),
+  ]);
+  if (disk) {
+    err(`express-wsgi: Apache exited with status ${status}: ${disk}`);
+  }
+  if (!errorLog) {
+    return;
+  }
+  const lines = tailSince(errorLog, logOffset);
+  if (lines.length) {
+    err(`express-wsgi: Apache exited with status ${status}. The error log (${errorLog}) says:`);
+    err(lines.map((l) => `  ${l}`).join('\n'));
+  } else {
+    err(`express-wsgi: Apache exited with status ${status}; what it said is above (its log: ${errorLog}).`);
+  }
 }

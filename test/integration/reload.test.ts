@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterEach, expect, it } from '@jest/globals';
 
-import { makeWorkdir, startServer, stopAll, waitFor } from '../helpers/server.js';
+import { makeWorkdir, startServer, stopAll, waitFor, within } from '../helpers/server.js';
 
 afterEach(stopAll);
 
@@ -62,4 +62,24 @@ it('with --reload-on-changes, reloads when an imported module changes', async ()
     'the daemon to restart with the changed module',
   );
   expect(reloaded).toBe(true);
+});
+
+it('a stop while a SIGUSR2 reload is pending cancels it without a word', async () => {
+  // Issue 11, item 17: the new daemon never serves (its import hangs), so the reload waits for it.
+  const cwd = workdirWithApp();
+  const server = await startServer(['versioned.wsgi'], { cwd });
+  expect(await body(server.url)).toMatch(/^v1 one \d+$/);
+  writeFileSync(join(cwd, 'helper.py'), `import time\ntime.sleep(600)\n${helper('two')}`);
+  server.child.kill('SIGUSR2');
+  await waitFor(
+    () => server.stdout().includes('reloading the application: 1 mod_wsgi'),
+    10_000,
+    'the reload',
+  );
+  server.child.kill('SIGINT');
+  expect(await within(server.exited, 30_000)).toBe(true);
+  expect(server.exit).toEqual({ code: 0, signal: null });
+  expect(server.stdout() + server.stderr()).not.toMatch(
+    /no new daemon process served|reloading the application: done/,
+  );
 });

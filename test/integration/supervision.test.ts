@@ -4,10 +4,9 @@
  * and reads one line, and proves that a signal was NOT passed on by sending a marker signal after
  * it: the marker's line must come next (dumb-init's technique).
  *
- * Negative control: if the launcher ran Apache in its own process group (execa without
- * `detached`), the group-wide SIGWINCH and SIGINT below would reach the fake httpd directly and the
- * "never reaches httpd" and "exactly once" tests would read SIGWINCH / a second SIGINT instead of
- * the marker.
+ * Negative control: if the launcher ran Apache in the launcher's process group (execa without
+ * `detached`), the group-wide SIGWINCH below would reach the fake httpd directly and the "never
+ * reaches httpd" test would read SIGWINCH instead of the marker.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -126,12 +125,15 @@ describe('signal forwarding to httpd', () => {
     expect(alive(launcher.httpdPid())).toBe(true);
   });
 
-  it('passes a terminal Ctrl-C (SIGINT to the whole job) on exactly once', async () => {
+  it('passes a terminal Ctrl-C (SIGINT to the whole job) on, and again until httpd has exited', async () => {
+    // Issue 11, item 5: Apache drops a stop that comes while it rereads its configuration, so the
+    // launcher repeats it. The fake httpd only reports SIGINT, so it keeps getting it.
     const launcher = await startLauncher();
     process.kill(-(launcher.child.pid as number), 'SIGINT');
     await expect(launcher.next()).resolves.toBe('SIGINT');
-    process.kill(launcher.child.pid as number, 'SIGUSR1');
-    await expect(launcher.next()).resolves.toBe('SIGUSR1');
+    await expect(launcher.next()).resolves.toBe('SIGINT');
+    process.kill(launcher.httpdPid(), 'SIGKILL');
+    await expect(launcher.exited).resolves.toBe(128 + constants.signals.SIGINT);
   });
 
   it('never lets SIGWINCH (a terminal resize) reach httpd', async () => {

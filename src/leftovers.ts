@@ -1,0 +1,72 @@
+/**
+ * Issue 11, item 4: once the Apache parent has exited, nothing of its server may run on. When it
+ * dies abnormally (the OOM killer's SIGKILL, a segfault) its children and mod_wsgi daemons are
+ * orphaned and keep answering on the port, unsupervised; when a restart fails (a full disk),
+ * a daemon can stay behind. Apache leads its own process group (launch.ts spawns it detached)
+ * and every process it forks stays in that group (mod_wsgi's daemons too; checked with /proc),
+ * so the group finds them; a scan for the server root on command lines finds any that left it.
+ */
+import { groupMembers, namesServerRoot, serverProcesses } from './proc.js';
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone meanwhile
+  }
+}
+
+/** Polls `done` every 20 ms until it holds or `ms` pass; whether it held. */
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) {
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
+
+/**
+ * Kills what is left of the server whose parent (leader of group `pgid`) has exited, and waits
+ * (bounded) until it is gone. Apache's own processes (`-d ROOT`, owned by one of `uids`) get
+ * SIGKILL at once: without their parent nothing stops them in order. Other members of the group
+ * (apachectl's log relays, which finish when the last writer is gone; programs the application
+ * started) get a moment to end by themselves first. Returns the PIDs it had to kill.
+ */
+export async function killLeftovers(
+  pgid: number,
+  root: string,
+  uids: ReadonlySet<number>,
+  graceMs = 2000,
+): Promise<number[]> {
+  const killed = new Set<number>();
+  // Members of the group are the server's whoever owns them; elsewhere only the expected owners'.
+  const server = () => [
+    ...new Set([
+      ...serverProcesses(root, uids),
+      ...groupMembers(pgid).filter((pid) => namesServerRoot(pid, root)),
+    ]),
+  ];
+  const killAll = (pids: number[]) => {
+    for (const pid of pids) {
+      killed.add(pid);
+      kill(pid, 'SIGKILL');
+    }
+  };
+  // Re-read each round: a dying parent's last fork may appear after the first look.
+  await until(() => {
+    const left = server();
+    killAll(left);
+    return left.length === 0;
+  }, 5000);
+  if (!(await until(() => groupMembers(pgid).length === 0, graceMs))) {
+    for (const pid of groupMembers(pgid)) {
+      killed.add(pid);
+    }
+    kill(-pgid, 'SIGKILL');
+    await until(() => groupMembers(pgid).length === 0, 5000);
+  }
+  return [...killed];
+}
