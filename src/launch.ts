@@ -185,7 +185,11 @@ function removeStalePidFile(pidFile: string, pid: number | undefined): void {
   }
 }
 
-export async function launch(config: ServerConfig, held?: HeldSignals): Promise<number> {
+/**
+ * `lockFd`: the server root's lock (src/server-lock.ts), handed to apachectl and httpd as fd 9 so
+ * that apachectl's own lock check passes and Apache holds the lock as long as it runs.
+ */
+export async function launch(config: ServerConfig, held?: HeldSignals, lockFd?: number): Promise<number> {
   const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
   const logOffset = errorLog ? sizeOf(errorLog) : 0;
 
@@ -195,7 +199,12 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
   const child = execa(file, args, {
     // Its own session and process group: a terminal's Ctrl-C and resize reach only the launcher.
     detached: true,
-    stdio: 'inherit',
+    // The lock goes in as fd 9. execa's types name only our fds 3 to 9, but any open fd is passed
+    // to child_process.spawn as it is.
+    stdio:
+      lockFd === undefined
+        ? 'inherit'
+        : ['inherit', 'inherit', 'inherit', ...Array<'ignore'>(6).fill('ignore'), lockFd as 9],
     reject: false,
     // We forward signals ourselves; execa's SIGKILL escalation would cut a graceful stop short.
     forceKillAfterDelay: false,
