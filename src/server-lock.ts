@@ -10,9 +10,10 @@
  * (src/launch.ts), where apachectl's own `flock -n 9` succeeds on the same description, and Apache
  * keeps holding it if the launcher is killed, until the last Apache process is gone.
  *
- * The file records who holds it ("start-server PID", "setup-server PID", "apachectl"), for the
+ * The file records which start-server or setup-server holds it ("start-server PID"), for the
  * message the loser gets and so that setup-server may still rewrite the root of an Apache started
- * with apachectl (the documented "rerun setup-server, then apachectl graceful").
+ * with apachectl (the documented "rerun setup-server, then apachectl graceful"), which holds the
+ * lock without a record of its own.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -82,12 +83,29 @@ function openLockFile(path: string, uid: number): number {
   return fd;
 }
 
-/** Who holds the lock, as its holder wrote it: "start-server 1234", "apachectl", or "". */
-function holderOf(path: string): string {
+/**
+ * The express-wsgi process the lock file names, while it runs: "start-server 1234" (from the
+ * file, whose pid must still be that command). Otherwise the lock is held by an Apache started with
+ * apachectl (it inherits the lock and writes no record, so that `apachectl start -t` changes
+ * nothing) or by what is left of one.
+ */
+function liveHolder(path: string): { command: Holder; pid: number } | undefined {
+  let record: RegExpExecArray | null;
   try {
-    return readFileSync(path, 'utf8').trim().split('\n')[0] ?? '';
+    record = /^(start-server|setup-server) (\d+)\n/.exec(readFileSync(path, 'utf8'));
   } catch {
-    return '';
+    return undefined;
+  }
+  if (!record) {
+    return undefined;
+  }
+  const [, command, pid] = record as unknown as [string, Holder, string];
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(command)
+      ? { command, pid: Number(pid) }
+      : undefined;
+  } catch {
+    return undefined; // gone: a stale record
   }
 }
 
@@ -109,7 +127,7 @@ function tryLock(fd: number, path: string): boolean {
 
 /**
  * Takes the server root's lock for `holder`, or throws the one message the loser prints. For
- * setup-server, returns undefined (nothing to hold) when an apachectl-started Apache holds it.
+ * setup-server, returns undefined (nothing to hold) when an Apache started with apachectl holds it.
  */
 export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder): ServerLock | undefined {
   const root = config.paths.serverRoot;
@@ -118,16 +136,11 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
   const fd = openLockFile(path, uid);
   if (!tryLock(fd, path)) {
     closeSync(fd);
-    const by = holderOf(path);
-    if (holder === 'setup-server' && by.startsWith('apachectl')) {
+    const by = liveHolder(path);
+    if (holder === 'setup-server' && !by) {
       return undefined;
     }
-    const who = /^(start-server|setup-server) (\d+)$/.exec(by);
-    const name = who
-      ? `express-wsgi ${who[1]} (pid ${who[2]})`
-      : by === 'apachectl'
-        ? 'an Apache started with apachectl'
-        : 'another process';
+    const name = by ? `express-wsgi ${by.command} (pid ${by.pid})` : 'a running Apache of this server root';
     const advice =
       holder === 'setup-server'
         ? 'stop it before writing its server root, or give another --server-root.'

@@ -173,7 +173,9 @@ describe('the server root lock', () => {
     // A second start is refused by the lock Apache holds ...
     const again = await run(join(root, 'apachectl'), ['start'], { cwd });
     expect(again.code).toBe(1);
-    expect(again.stderr).toContain(`is in use by an Apache started with apachectl`);
+    expect(again.stderr).toContain(
+      `the server root ${root} is in use by a running Apache of this server root`,
+    );
     // ... while rerunning setup-server, the documented way to change that server, still works.
     const rerun = await runCli([...args, '--log-level', 'info'], cwd);
     expect(rerun).toMatchObject({ code: 0 });
