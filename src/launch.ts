@@ -145,7 +145,11 @@ const HANDLER_POLL_MS = 10;
 const isStop = (signal: string): signal is (typeof STOPS)[number] =>
   (STOPS as readonly string[]).includes(signal);
 
-export async function launch(config: ServerConfig, held?: HeldSignals): Promise<number> {
+/**
+ * `lockFd`: the server root's lock (src/server-lock.ts), handed to apachectl and httpd as fd 9 so
+ * that apachectl's own lock check passes and Apache holds the lock as long as it runs.
+ */
+export async function launch(config: ServerConfig, held?: HeldSignals, lockFd?: number): Promise<number> {
   // A stop that came while the server root was written ends start-up here: the root is complete,
   // nothing runs, and the status is what a shell reports for a process that signal ended.
   const early = held?.take() ?? [];
@@ -165,7 +169,12 @@ export async function launch(config: ServerConfig, held?: HeldSignals): Promise<
     // Its own session and process group: a terminal's Ctrl-C and resize reach only the launcher,
     // and the group holds every process of the server, to be taken down with it (leftovers.ts).
     detached: true,
-    stdio: 'inherit',
+    // The lock goes in as fd 9. execa's types name only our fds 3 to 9, but any open fd is passed
+    // to child_process.spawn as it is.
+    stdio:
+      lockFd === undefined
+        ? 'inherit'
+        : ['inherit', 'inherit', 'inherit', ...Array<'ignore'>(6).fill('ignore'), lockFd as 9],
     reject: false,
     // We forward signals ourselves; execa's SIGKILL escalation would cut a graceful stop short.
     forceKillAfterDelay: false,

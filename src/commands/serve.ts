@@ -7,9 +7,10 @@ import { discover } from '../discovery.js';
 import { holdSignals } from '../early-signals.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';
-import { checkNotRunning, checkPortFree } from '../preflight.js';
+import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
 import { render } from '../render.js';
 import { resolve } from '../resolve.js';
+import { lockServerRoot } from '../server-lock.js';
 import { formatSummary, summaryLines } from '../summary.js';
 import { VERSION } from '../version.js';
 import { writeServerRoot } from '../write.js';
@@ -47,7 +48,13 @@ export async function serve(
       await checkPortFree(config.host, opts.httpsPort, 'https-port');
     }
   }
+  // Issue 11 items 7, 8: one start-server/setup-server per server root, locked before anything is
+  // written (src/server-lock.ts); with it held, a pid file naming no Apache of ours is stale.
+  const lock = lockServerRoot(config, uid, config.setupOnly ? 'setup-server' : 'start-server');
   writeServerRoot(config, files, uid);
+  if (!config.setupOnly) {
+    removeStalePidFile(config);
+  }
 
   out(formatSummary(summaryLines(config, config.setupOnly)));
   for (const warning of config.warnings) {
@@ -55,10 +62,11 @@ export async function serve(
   }
   if (config.setupOnly) {
     held.release();
+    lock?.release();
     out(`\nStart it with: ${config.paths.apachectl} start   (add -DFOREGROUND to keep it in the foreground)`);
     return 0;
   }
   // Loaded only here: setup-server never pays for execa.
   const { launch } = await import('../launch.js');
-  return launch(config, held);
+  return launch(config, held, lock?.fd);
 }

@@ -1,0 +1,167 @@
+/**
+ * One writer or runner per server root (issue 11 item 7): an exclusive flock(2) on <root>/.lock,
+ * taken before anything is written into the root and held by start-server for its whole life.
+ * Two start-servers started together would otherwise both rewrite the root (removing each other's
+ * temp files) and both start, one Apache running the other's configuration.
+ *
+ * Node has no flock API, so util-linux flock(1) takes the lock on an fd we opened and lend it
+ * (`flock -n 3`): a flock belongs to the open file description, not the process, so it stays held
+ * through our fd after flock(1) exits. The launcher hands that fd on to apachectl and httpd as fd 9
+ * (src/launch.ts), where apachectl's own `flock -n 9` succeeds on the same description, and Apache
+ * keeps holding it if the launcher is killed, until the last Apache process is gone.
+ *
+ * The file records which start-server or setup-server holds it ("start-server PID"), for the
+ * message the loser gets and so that setup-server may still rewrite the root of an Apache started
+ * with apachectl (the documented "rerun setup-server, then apachectl graceful"), which holds the
+ * lock without a record of its own.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+import { EnvironmentError, UsageError } from './errors.js';
+import type { ServerConfig } from './resolve.js';
+import { checkServerRoot } from './write.js';
+
+export interface ServerLock {
+  /** The locked file's descriptor, to hand on to Apache. */
+  readonly fd: number;
+  release(): void;
+}
+
+export type Holder = 'start-server' | 'setup-server';
+
+const FLOCK = ['/usr/bin/flock', '/bin/flock'];
+
+/** The root must exist to hold its lock: created here as src/write.ts would, with the same checks. */
+function makeRoot(root: string, uid: number): void {
+  checkServerRoot(root, uid);
+  try {
+    mkdirSync(root, { mode: 0o755 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') {
+      throw new EnvironmentError(`cannot create the server root ${root}: ${code ?? String(error)}.`);
+    }
+  }
+  // Checked again after creating: someone could have put a directory of theirs there meanwhile.
+  checkServerRoot(root, uid);
+}
+
+/** Opens <root>/.lock without following a link, refusing a file someone else prepared. */
+function openLockFile(path: string, uid: number): number {
+  let fd: number;
+  try {
+    // Read-only: Apache and the application inherit it, and must not be able to change it.
+    fd = openSync(path, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') {
+      throw new UsageError(
+        `--server-root: ${JSON.stringify(path)} is a symbolic link; refusing to use it. Remove it.`,
+      );
+    }
+    throw new EnvironmentError(`cannot open the server root's lock file ${path}: ${code ?? String(error)}.`);
+  }
+  const st = fstatSync(fd);
+  if (!st.isFile() || st.uid !== uid) {
+    closeSync(fd);
+    const why = st.isFile() ? `belongs to uid ${st.uid}, not to you (uid ${uid})` : 'is not a regular file';
+    throw new UsageError(`--server-root: ${JSON.stringify(path)} ${why}; refusing to use it. Remove it.`);
+  }
+  fchmodSync(fd, 0o600);
+  return fd;
+}
+
+/**
+ * The express-wsgi process the lock file names, while it runs: "start-server 1234" (from the
+ * file, whose pid must still be that command). Otherwise the lock is held by an Apache started with
+ * apachectl (it inherits the lock and writes no record, so that `apachectl start -t` changes
+ * nothing) or by what is left of one.
+ */
+function liveHolder(path: string): { command: Holder; pid: number } | undefined {
+  let record: RegExpExecArray | null;
+  try {
+    record = /^(start-server|setup-server) (\d+)\n/.exec(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!record) {
+    return undefined;
+  }
+  const [, command, pid] = record as unknown as [string, Holder, string];
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(command)
+      ? { command, pid: Number(pid) }
+      : undefined;
+  } catch {
+    return undefined; // gone: a stale record
+  }
+}
+
+/** flock(1) on our fd: true when we got the lock, false when someone else holds it. */
+function tryLock(fd: number, path: string): boolean {
+  const flock = FLOCK.find((p) => existsSync(p));
+  if (!flock) {
+    throw new EnvironmentError('util-linux flock is needed to lock the server root; install util-linux.');
+  }
+  const result = spawnSync(flock, ['-n', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+  if (result.status === 0) {
+    return true;
+  }
+  if (result.status === 1) {
+    return false;
+  }
+  throw new EnvironmentError(`cannot lock ${path}: ${result.stderr?.toString().trim() || 'flock failed'}.`);
+}
+
+/**
+ * Takes the server root's lock for `holder`, or throws the one message the loser prints. For
+ * setup-server, returns undefined (nothing to hold) when an Apache started with apachectl holds it.
+ */
+export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder): ServerLock | undefined {
+  const root = config.paths.serverRoot;
+  makeRoot(root, uid);
+  const path = join(root, '.lock');
+  const fd = openLockFile(path, uid);
+  if (!tryLock(fd, path)) {
+    closeSync(fd);
+    const by = liveHolder(path);
+    if (holder === 'setup-server' && !by) {
+      return undefined;
+    }
+    const name = by ? `express-wsgi ${by.command} (pid ${by.pid})` : 'a running Apache of this server root';
+    const advice =
+      holder === 'setup-server'
+        ? 'stop it before writing its server root, or give another --server-root.'
+        : 'stop it first, or give another --server-root.';
+    throw new UsageError(`--server-root: ${JSON.stringify(root)} is in use by ${name}; ${advice}`);
+  }
+  // Ours now: record who we are (the file is 0600 and ours, so only we and root read it).
+  const record = openSync(path, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+  try {
+    writeSync(record, `${holder} ${process.pid}\n`);
+  } finally {
+    closeSync(record);
+  }
+  let held = true;
+  return {
+    fd,
+    release() {
+      if (held) {
+        held = false;
+        closeSync(fd);
+      }
+    },
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Issue 11 item 7: one start-server per server root. Two started together on one root: exactly
+ * one becomes Ready and runs its own configuration; the other exits non-zero with one message,
+ * having written nothing. apachectl start and setup-server honour the same lock.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, test } from '@jest/globals';
+
+import {
+  CLI,
+  GiveUp,
+  freePort,
+  get,
+  makeWorkdir,
+  processesOf,
+  run,
+  runCli,
+  startServer,
+  stopAll,
+  trackRoot,
+  waitFor,
+  within,
+} from '../helpers/server.js';
+
+interface Launcher {
+  readonly port: number;
+  readonly child: ChildProcess;
+  out: string;
+  err: string;
+  exit?: number | null;
+  readonly exited: Promise<void>;
+}
+
+const launchers = new Set<Launcher>();
+
+function launch(cwd: string, root: string, port: number): Launcher {
+  const child = spawn(
+    process.execPath,
+    [CLI, 'start-server', 'hello.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
+    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const launcher: Launcher = {
+    port,
+    child,
+    out: '',
+    err: '',
+    exited: new Promise((resolve) => child.once('exit', (code) => ((launcher.exit = code), resolve()))),
+  };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (launcher.out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (launcher.err += d));
+  launchers.add(launcher);
+  return launcher;
+}
+
+async function stop(launcher: Launcher): Promise<void> {
+  if (launcher.exit === undefined && launcher.child.exitCode === null) {
+    launcher.child.kill('SIGTERM');
+    if (!(await within(launcher.exited, 20_000))) {
+      launcher.child.kill('SIGKILL');
+      await within(launcher.exited, 5_000);
+    }
+  }
+  launchers.delete(launcher);
+}
+
+afterEach(async () => {
+  for (const launcher of [...launchers]) {
+    await stop(launcher);
+  }
+  await stopAll();
+});
+
+describe('the server root lock', () => {
+  test('two start-servers on one server root at once: exactly one runs, with its own configuration', async () => {
+    const cwd = makeWorkdir();
+    for (let round = 1; round <= 4; round++) {
+      const root = join(cwd, `root${round}`);
+      trackRoot(root);
+      const ports = [await freePort(), await freePort()];
+      const pair = ports.map((port) => launch(cwd, root, port));
+
+      const { winner, loser } = await waitFor(
+        () => {
+          const ready = pair.filter((l) => /^Ready: /m.test(l.out));
+          const exited = pair.filter((l) => l.exit !== undefined);
+          if (exited.length === 2) {
+            throw new GiveUp(`both exited: ${pair.map((l) => `${l.exit} ${l.err}`).join(' | ')}`);
+          }
+          return ready.length === 1 && exited.length === 1 && exited[0] !== ready[0]
+            ? { winner: ready[0] as Launcher, loser: exited[0] as Launcher }
+            : undefined;
+        },
+        30_000,
+        `round ${round}: one launcher Ready and the other exited`,
+      );
+
+      expect(loser.exit).toBe(2);
+      // One message, before anything (not even the summary) was printed. Started a moment late,
+      // the loser can find the winner's Apache running already: that refusal is as plain.
+      expect(loser.out).toBe('');
+      expect(loser.err).toMatch(
+        new RegExp(
+          `^express-wsgi: error: (--server-root: "${root}" is in use by express-wsgi start-server \\(pid \\d+\\)|an Apache of this server root is already running)`,
+        ),
+      );
+      expect(loser.err.match(/error:/g)).toHaveLength(1);
+      // The root holds the winner's configuration, and that is what runs: only its port answers.
+      const conf = readFileSync(join(root, 'httpd.conf'), 'utf8');
+      expect(conf).toContain(`:${winner.port}`);
+      expect(conf).not.toContain(`:${loser.port}`);
+      expect((await get(`http://127.0.0.1:${winner.port}/`)).text).toBe('Hello from hello.wsgi\n');
+      await expect(get(`http://127.0.0.1:${loser.port}/`, {}, 2_000)).rejects.toThrow(/ECONNREFUSED/);
+
+      await stop(winner);
+      expect(winner.exit).toBe(0);
+      await waitFor(() => processesOf(root).length === 0, 20_000, 'the winner to stop');
+    }
+  });
+
+  test('apachectl start and setup-server refuse a server root a start-server runs, changing nothing', async () => {
+    const server = await startServer(['hello.wsgi']);
+    const apachectl = join(server.root, 'apachectl');
+    const before = processesOf(server.root).sort();
+    const conf = readFileSync(join(server.root, 'httpd.conf'), 'utf8');
+
+    const start = await run(apachectl, ['start'], { cwd: server.cwd });
+    expect(start.code).toBe(1);
+    expect(start.stderr).toMatch(
+      new RegExp(
+        `the server root ${server.root} is in use by express-wsgi start-server \\(pid ${server.child.pid}\\)`,
+      ),
+    );
+    expect(processesOf(server.root).sort()).toEqual(before);
+
+    const setup = await runCli(
+      ['setup-server', 'hello.wsgi', '--port', String(await freePort()), '--server-root', server.root],
+      server.cwd,
+    );
+    expect(setup.code).toBe(2);
+    expect(setup.stderr).toContain(
+      `--server-root: "${server.root}" is in use by express-wsgi start-server (pid ${server.child.pid})`,
+    );
+    expect(readFileSync(join(server.root, 'httpd.conf'), 'utf8')).toBe(conf);
+    expect((await get(`${server.url}/`)).status).toBe(200);
+  });
+
+  test('setup-server may rewrite the root of an Apache started with apachectl (then apachectl graceful)', async () => {
+    const cwd = makeWorkdir();
+    const root = join(cwd, 'root');
+    trackRoot(root);
+    const port = await freePort();
+    const args = [
+      'setup-server',
+      'hello.wsgi',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--server-root',
+      root,
+    ];
+    expect((await runCli(args, cwd)).code).toBe(0);
+    expect((await run(join(root, 'apachectl'), ['start'], { cwd })).code).toBe(0);
+    await waitFor(
+      () => get(`http://127.0.0.1:${port}/`, {}, 2_000).then((r) => r.status === 200),
+      20_000,
+      'Apache',
+    );
+
+    // A second start is refused by the lock Apache holds ...
+    const again = await run(join(root, 'apachectl'), ['start'], { cwd });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      `the server root ${root} is in use by a running Apache of this server root`,
+    );
+    // ... while rerunning setup-server, the documented way to change that server, still works.
+    const rerun = await runCli([...args, '--log-level', 'info'], cwd);
+    expect(rerun).toMatchObject({ code: 0 });
+    expect((await run(join(root, 'apachectl'), ['stop'], { cwd })).code).toBe(0);
+    await waitFor(() => processesOf(root).length === 0, 20_000, 'Apache to stop');
+  });
+});
