@@ -13,7 +13,7 @@ import { FEATURES, type Features } from './features/index.js';
 import { type Rotation, rotatedLog, rotationOf, shellOf } from './features/logs.js';
 import { debugModeOf, debugMpmPreference } from './features/services.js';
 import type { FeatureResult } from './features/types.js';
-import { camel, type Spec } from './options/define.js';
+import { APACHE_LIMITS, camel, type Spec } from './options/define.js';
 import { badValue, EnvironmentError, UsageError } from './errors.js';
 import { type Options, SCHEMA } from './options/schema.js';
 
@@ -346,6 +346,15 @@ function requestReadTimeout(opts: Options): string {
     if (max !== 0 && max < t) {
       throw badValue(`${name}-max-timeout`, max, `0 or at least --${name}-timeout (${t})`);
     }
+    if (max > t && rate === 0) {
+      // mod_reqtimeout extends the timeout towards the maximum only as data arrives at MinRate,
+      // and refuses a range without one ("Must set MinRate option if using timeout range").
+      throw badValue(
+        `${name}-min-rate`,
+        rate,
+        `at least 1 byte per second while --${name}-max-timeout (${max}) exceeds --${name}-timeout (${t}), or give --${name}-max-timeout 0`,
+      );
+    }
     return `${name}=${t}${max > t ? `-${max}` : ''}${rate ? `,MinRate=${rate}` : ''}`;
   };
   return [
@@ -508,6 +517,7 @@ function resolveCore(
     minimumSpareWorkers: opts.minimumSpareWorkers,
     maximumSpareWorkers: opts.maximumSpareWorkers,
   });
+  checkMpmLimits(mpmConfig, opts);
 
   const wanted = [
     'unixd',
@@ -709,6 +719,27 @@ function checkSupported(opts: Options, discovery: Discovery): void {
         `--${spec.name} needs mod_wsgi >= ${spec.minModWsgi}, found ${discovery.modWsgi.version.join('.')} (${discovery.modWsgi.path}).`,
       );
     }
+  }
+}
+
+/**
+ * Each option is within its own range (the schema), but processes x threads x headroom can still
+ * need more Apache processes than the MPM can have; Apache would then lower ServerLimit with a
+ * warning and serve fewer clients than asked. Refused up front instead, naming what to lower.
+ */
+function checkMpmLimits(settings: MpmSettings, opts: Options): void {
+  const value = (name: string) => settings.directives.find(([d]) => d === name)?.[1] ?? 0;
+  const serverLimit = APACHE_LIMITS.serverLimit[settings.mpm];
+  const given = ['processes', 'threads', 'max-clients']
+    .filter((name) => (opts as unknown as Record<string, unknown>)[camel(name)] !== undefined)
+    .map((name) => `--${name} ${(opts as unknown as Record<string, number>)[camel(name)]}`);
+  const asked = given.length ? given.join(' with ') : 'the defaults';
+  if (value('ServerLimit') > serverLimit || value('ThreadLimit') > APACHE_LIMITS.threadLimit) {
+    throw new UsageError(
+      `${asked} needs ServerLimit ${value('ServerLimit')} and ThreadLimit ${value('ThreadLimit')}, ` +
+        `more than Apache's ${settings.mpm} MPM allows (ServerLimit ${serverLimit}, ThreadLimit ` +
+        `${APACHE_LIMITS.threadLimit}); give fewer processes, threads or clients.`,
+    );
   }
 }
 

@@ -40,7 +40,34 @@ const CASES: [string, string[], string][] = [
   ['port abc', ['--port', 'abc'], '--port: "abc" is not valid'],
   ['port 80.5', ['--port', '80.5'], '--port: "80.5" is not valid'],
   ['port with no value', ['--port'], 'port'],
-  ['threads 0', ['--threads', '0'], '--threads: "0" is not valid; expected a whole number of at least 1'],
+  ['threads 0', ['--threads', '0'], '--threads: "0" is not valid; expected a whole number from 1 to 65533'],
+  // Item 12: numbers the directives cannot take, refused with the range instead of written.
+  [
+    '10^8 daemon processes',
+    ['--processes', '99999999'],
+    '--processes: "99999999" is not valid; expected a whole number from 1 to 10000.',
+  ],
+  [
+    'more threads than mod_wsgi takes',
+    ['--threads', '100000'],
+    '--threads: "100000" is not valid; expected a whole number from 1 to 65533.',
+  ],
+  [
+    'a keep-alive timeout beyond a C int',
+    ['--keep-alive-timeout', '99999999999999'],
+    '--keep-alive-timeout: "99999999999999" is not valid; expected a whole number from 0 to 2147483647.',
+  ],
+  [
+    'a request timeout that would be written as 1e+21',
+    ['--request-timeout', '1000000000000000000000'],
+    '--request-timeout: "1000000000000000000000" is not valid; expected a whole number from 0 to 2147483647.',
+  ],
+  [
+    'processes x threads beyond what the MPM can hold',
+    ['--processes', '10000', '--threads', '65533'],
+    "more than Apache's worker MPM allows (ServerLimit 20000",
+  ],
+  ['a timeout range without a minimum rate', ['--header-min-rate', '0'], '--header-min-rate: 0 is not valid'],
   ['processes 0', ['--processes', '0'], '--processes: "0" is not valid'],
   ['negative threads', ['--threads', '-3'], '--threads: "-3" is not valid'],
   ['max clients 0', ['--max-clients', '0'], '--max-clients: "0" is not valid'],

@@ -572,12 +572,19 @@ describe('timeouts', () => {
     [{}, 'header=15-30,MinRate=500 body=15,MinRate=500'],
     [{ 'header-timeout': '0' }, 'header=0 body=15,MinRate=500'],
     [{ 'body-timeout': '0' }, 'header=15-30,MinRate=500 body=0'],
-    [{ 'header-min-rate': '0', 'body-min-rate': '0' }, 'header=15-30 body=15'],
+    [{ 'header-min-rate': '0', 'header-max-timeout': '0', 'body-min-rate': '0' }, 'header=15 body=15'],
     [{ 'header-max-timeout': '0' }, 'header=15,MinRate=500 body=15,MinRate=500'],
     [{ 'header-max-timeout': '15' }, 'header=15,MinRate=500 body=15,MinRate=500'],
     [{ 'body-max-timeout': '40' }, 'header=15-30,MinRate=500 body=15-40,MinRate=500'],
   ])('%j gives RequestReadTimeout %s', (raw, expected) => {
     expect(run(raw).timeouts.requestRead).toBe(expected);
+  });
+
+  it('refuses a timeout range without a minimum rate, which mod_reqtimeout refuses', () => {
+    expect(failure({ 'header-min-rate': '0' })).toBe(
+      '--header-min-rate: 0 is not valid; expected at least 1 byte per second while --header-max-timeout (30) exceeds --header-timeout (15), or give --header-max-timeout 0.',
+    );
+    expect(failure({ 'body-min-rate': '0', 'body-max-timeout': '40' })).toContain('--body-min-rate: 0');
   });
 
   it('refuses a maximum below its timeout', () => {
