@@ -35,6 +35,22 @@ afterAll(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
 const CASES: [string, string[], string][] = [
   ['an unknown option, with a suggestion', ['--prot', '8000'], 'unknown option --prot; did you mean --port?'],
   ['an unknown option far from any', ['--zzzzzzzz'], 'unknown option --zzzzzzzz'],
+  // Item 16: one-dash options, words after "--", HTTP/2 on prefork.
+  [
+    'a short option',
+    ['-p', '19501'],
+    'unknown option -p; express-wsgi takes long options only (did you mean --port?).',
+  ],
+  [
+    'options after "--", which would be dropped',
+    ['--', '--server-root', 'elsewhere'],
+    'unexpected arguments after "--": "--server-root" "elsewhere"',
+  ],
+  [
+    'HTTP/2 with the prefork MPM',
+    ['--http2', '--server-mpm', 'prefork'],
+    '--http2 needs the event or worker MPM (mod_http2 does not work with prefork)',
+  ],
   ['port 0', ['--port', '0'], '--port: "0" is not valid; expected a whole number from 1 to 65535'],
   ['port 65536', ['--port', '65536'], '--port: "65536" is not valid'],
   ['port abc', ['--port', 'abc'], '--port: "abc" is not valid'],
