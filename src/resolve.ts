@@ -242,6 +242,15 @@ function accountsOf(opts: Options, ctx: Context): { user: Account; group: Accoun
       throw new UsageError(`--group: account ${user.name} has no primary group here; give --group.`);
     }
   }
+  // Apache would serve with group root (only user root is compiled out), but then the app could
+  // read and write whatever root's group may: as careful as refusing user root.
+  if (startedAsRoot && group.id === 0) {
+    throw badValue(
+      'group',
+      opts.group ?? `${group.name} (the primary group of ${user.name})`,
+      'an unprivileged group: the app must not run with group root (gid 0); give --group, e.g. --group nogroup',
+    );
+  }
   if (!startedAsRoot && (opts.user || opts.group)) {
     warnings.push('--user and --group only take effect when express-wsgi is started as root.');
   }

@@ -67,11 +67,16 @@ export const SCHEMA = [
     defaultText: 'the current user; www-data (or nobody) when run as root',
     check: accountName,
   }),
-  str('group', 'Server', 'Group the Apache children and daemon processes run as when started as root.', {
-    metavar: 'GROUP',
-    defaultText: "the user's primary group",
-    check: accountName,
-  }),
+  str(
+    'group',
+    'Server',
+    'Group the Apache children and daemon processes run as when started as root; never root (gid 0), as --user is never root.',
+    {
+      metavar: 'GROUP',
+      defaultText: "the user's primary group",
+      check: accountName,
+    },
+  ),
   list('server-mpm', 'Server', 'Allowed Apache MPMs in order of preference (repeatable).', {
     metavar: 'NAME',
     choices: ['event', 'worker', 'prefork'],

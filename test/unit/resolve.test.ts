@@ -180,6 +180,19 @@ describe('accounts', () => {
     );
   });
 
+  it.each(['root', '#0'])('refuses --group %s when started as root, as --user root is', (group) => {
+    expect(failure({ group }, { uid: 0, gid: 0 })).toBe(
+      `--group: ${JSON.stringify(group)} is not valid; expected an unprivileged group: the app must not run with group root (gid 0); give --group, e.g. --group nogroup.`,
+    );
+    expect(failure({ user: 'bob', group }, { uid: 0, gid: 0 })).toContain('--group: ');
+  });
+
+  it('--group root started as an ordinary user only warns that it has no effect', () => {
+    expect(run({ group: 'root' }).warnings).toContain(
+      '--user and --group only take effect when express-wsgi is started as root.',
+    );
+  });
+
   it.each([
     [{ user: 'bob' }, 'bob', 'bob'],
     [{ user: 'bob', group: 'staff' }, 'bob', 'staff'],
