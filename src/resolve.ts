@@ -28,6 +28,8 @@ export interface Context {
   /** The command line as typed, recorded in apachectl. */
   readonly argv: readonly string[];
   readonly version: string;
+  /** A path with its symlinks resolved (src/real-path.ts), also for a path not created yet. */
+  readonly realPath: (path: string) => string;
 }
 
 export type Mode = 'daemon' | 'embedded' | 'static';
@@ -393,6 +395,26 @@ function modulesOf(discovery: Discovery, mpm: string, wanted: readonly string[])
 // Compiled into some httpd builds (Debian's has unixd and log_config built in).
 const STATIC_OK = new Set(['unixd', 'log_config', 'version']);
 
+const within = (inner: string, outer: string) =>
+  inner === outer || inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`);
+
+/**
+ * Apache serves everything under the document root: one that is, or holds, the server root would
+ * hand out envvars, the logs and the configuration. (A document root inside the server root is
+ * fine: <server-root>/htdocs is the default.) Compared as real paths, so a symlink cannot hide it.
+ */
+function checkDocumentRootApart(what: string, documentRoot: string, serverRoot: string, ctx: Context): void {
+  const doc = ctx.realPath(documentRoot);
+  const root = ctx.realPath(serverRoot);
+  if (within(root, doc)) {
+    const how = doc === root ? 'is' : 'contains';
+    throw new UsageError(
+      `${what} ${how} the server root ${JSON.stringify(serverRoot)}, so Apache would serve its envvars, ` +
+        'logs and configuration; give a --server-root outside the directory served (or serve another one).',
+    );
+  }
+}
+
 function firstExisting(paths: readonly string[]): string | undefined {
   return paths.find((p) => statOf(p)?.isFile());
 }
@@ -454,6 +476,14 @@ function resolveCore(
       opts.socketPrefix,
       `a path in an existing directory (${dirname(paths.socketPrefix)} does not exist)`,
     );
+  }
+  if (documentRootOption) {
+    const what = opts.documentRoot
+      ? `--document-root ${JSON.stringify(opts.documentRoot)}`
+      : given !== undefined
+        ? `the static directory ${JSON.stringify(given)}`
+        : `the current directory ${JSON.stringify(ctx.cwd)} (served with --application-type static)`;
+    checkDocumentRootApart(what, paths.documentRoot, serverRoot, ctx);
   }
   // sun_path is bytes: a non-ASCII root takes more of it than its JavaScript length says.
   if (mode !== 'static' && Buffer.byteLength(paths.socketPrefix) + SOCKET_SUFFIX_WORST > SOCKET_PATH_MAX) {

@@ -8,6 +8,7 @@ import { holdSignals } from '../early-signals.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';
 import { checkNotRunning, checkPortFree } from '../preflight.js';
+import { realPathOf } from '../real-path.js';
 import { render } from '../render.js';
 import { resolve } from '../resolve.js';
 import { formatSummary, summaryLines } from '../summary.js';
@@ -37,6 +38,7 @@ export async function serve(
     accounts: systemAccounts(),
     argv: ['express-wsgi', ...argv],
     version: VERSION,
+    realPath: realPathOf,
   });
   // Render and check everything before writing anything, so every refusal leaves the disk as it was.
   const files = render(config);

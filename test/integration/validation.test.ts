@@ -159,6 +159,12 @@ const CASES: [string, string[], string][] = [
   ],
   ['a missing --document-root', ['--document-root', 'nodir'], '--document-root: "nodir" is not valid'],
   ['a file as --document-root', ['--document-root', 'afile'], '--document-root: "afile" is not valid'],
+  // Item 17: Apache would serve the server root's envvars and error_log.
+  [
+    'a --document-root holding the server root',
+    ['--document-root', '.'],
+    '--document-root "." contains the server root',
+  ],
   [
     'a missing --working-directory',
     ['--working-directory', 'nodir'],

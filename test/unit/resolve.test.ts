@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -310,8 +310,46 @@ describe('operating mode', () => {
     expect(config.paths.ownDocumentRoot).toBe(false);
   });
 
+  describe('a document root that is or holds the server root is refused (Apache would serve envvars and logs)', () => {
+    const tail =
+      ', so Apache would serve its envvars, logs and configuration; give a --server-root outside the directory served (or serve another one).';
+    it('--document-root holding the server root', () => {
+      const root = join(dir, 'docroot', 'server');
+      expect(failure({ 'document-root': 'docroot', 'server-root': root })).toBe(
+        `--document-root "docroot" contains the server root ${JSON.stringify(root)}${tail}`,
+      );
+    });
+    it('--document-root that is the server root', () => {
+      expect(failure({ 'document-root': 'docroot', 'server-root': 'docroot' })).toBe(
+        `--document-root "docroot" is the server root ${JSON.stringify(join(dir, 'docroot'))}${tail}`,
+      );
+    });
+    it('through a symlink to the document root', () => {
+      symlinkSync(join(dir, 'docroot'), join(dir, 'docroot-link'));
+      expect(failure({ 'document-root': 'docroot-link', 'server-root': 'docroot/server' })).toContain(
+        '--document-root "docroot-link" contains the server root',
+      );
+    });
+    it('a static site in the directory that holds the default server root ($TMPDIR)', () => {
+      const cwd = join(dir, 'static');
+      expect(failure({ 'application-type': 'static' }, { cwd, env: { TMPDIR: cwd } })).toContain(
+        `the current directory ${JSON.stringify(cwd)} (served with --application-type static) contains the server root`,
+      );
+      expect(failure({ app: '.', 'application-type': 'static' }, { cwd, env: { TMPDIR: cwd } })).toContain(
+        'the static directory "." contains the server root',
+      );
+    });
+    it('a document root inside the server root is fine (<server-root>/htdocs is the default)', () => {
+      mkdirSync(join(dir, 'sr', 'site'), { recursive: true });
+      const config = run({ 'server-root': 'sr', 'document-root': 'sr/site' });
+      expect(config.paths.documentRoot).toBe(join(dir, 'sr', 'site'));
+    });
+  });
+
   it('static without a directory serves the current one', () => {
-    expect(run({ 'application-type': 'static' }).paths.documentRoot).toBe(dir);
+    const cwd = join(dir, 'static');
+    const config = run({ 'application-type': 'static' }, { cwd, env: { TMPDIR: dir, LANG: 'C' } });
+    expect(config.paths.documentRoot).toBe(cwd);
   });
 
   it.each([
@@ -555,7 +593,8 @@ describe('daemon socket paths', () => {
   });
 
   it('accepts that server root in static mode, which has no daemon', () => {
-    expect(run({ 'server-root': longRoot(), 'application-type': 'static' }).mode).toBe('static');
+    const raw = { app: 'static', 'server-root': longRoot(), 'application-type': 'static' };
+    expect(run(raw).mode).toBe('static');
   });
 
   it('refuses a long --socket-prefix, naming it', () => {

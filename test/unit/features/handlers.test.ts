@@ -246,7 +246,7 @@ describe('--with-cgi', () => {
   it('counts the CGI socket path in bytes, as sun_path does', () => {
     // 60 x "ü" is 60 UTF-16 units but 120 bytes: the socket path fits the first count, not the second.
     const prefix = `/tmp/${'ü'.repeat(60)}`;
-    const raw = { 'with-cgi': true, 'application-type': 'static', 'socket-prefix': prefix };
+    const raw = { app: 'static', 'with-cgi': true, 'application-type': 'static', 'socket-prefix': prefix };
     expect(refusal(raw, { noApp: true })).toContain(
       "expected a shorter path: the CGI daemon's socket path would exceed the 108-byte UNIX socket limit",
     );
