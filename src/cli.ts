@@ -3,7 +3,7 @@
  * yargs), hands the values to a command, and turns the outcome into an exit status. No server
  * logic lives here.
  */
-import { EnvironmentError, UsageError } from './errors.js';
+import { EnvironmentError, fileSystemError, isFileSystemError, UsageError } from './errors.js';
 import { err } from './log.js';
 import { COMMANDS, readCommandLine } from './options/argv.js';
 
@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   await runWithYargs(argv, run);
 }
 
-main().catch((error: unknown) => {
+main().catch((caught: unknown) => {
+  // A file-system failure is the machine's, not a bug: one sentence, no stack trace.
+  const error = isFileSystemError(caught) ? fileSystemError(caught) : caught;
   if (error instanceof UsageError || error instanceof EnvironmentError) {
     err(`express-wsgi: error: ${error.message}`);
     if (error instanceof UsageError) {

@@ -15,12 +15,25 @@ import { COMPILE_OPTIONS, PRECOMPILED } from './templates.js';
 
 const TEMPLATES = new URL('../templates/', import.meta.url);
 
+/**
+ * A number as Apache and mod_wsgi read it: plain digits, never String()'s exponent form (1e+21 is
+ * read as 1 by atoi). The schema's ranges keep every value inside where String() is plain already;
+ * this makes it so for computed values too.
+ */
+export function digits(value: number): string {
+  if (!Number.isFinite(value)) {
+    throw new RangeError(`not a finite number: ${value}`);
+  }
+  return Number.isInteger(value) ? BigInt(value).toString() : value.toFixed(6).replace(/\.?0+$/, '');
+}
+const plain = (value: string | number) => (typeof value === 'number' ? digits(value) : value);
+
 const hbs = Handlebars.create();
-hbs.registerHelper('q', (value: string | number) => apacheQuote(value));
+hbs.registerHelper('q', (value: string | number) => apacheQuote(plain(value)));
 hbs.registerHelper('qpath', (value: string) => apachePath(value));
 // mod_wsgi reads options as name=VALUE with only the value in Apache quoting.
-hbs.registerHelper('opt', (key: string, value: string | number) => `${key}=${apacheQuote(value)}`);
-hbs.registerHelper('sh', (value: string | number) => shellQuote(value));
+hbs.registerHelper('opt', (key: string, value: string | number) => `${key}=${apacheQuote(plain(value))}`);
+hbs.registerHelper('sh', (value: string | number) => shellQuote(plain(value)));
 hbs.registerHelper('py', (value: unknown) => pythonLiteral(value));
 hbs.registerHelper('join', (items: string[], sep: string) => items.join(sep));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);

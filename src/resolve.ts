@@ -13,7 +13,7 @@ import { FEATURES, type Features } from './features/index.js';
 import { type Rotation, rotatedLog, rotationOf, shellOf } from './features/logs.js';
 import { debugModeOf, debugMpmPreference } from './features/services.js';
 import type { FeatureResult } from './features/types.js';
-import { camel, type Spec } from './options/define.js';
+import { APACHE_LIMITS, camel, type Spec } from './options/define.js';
 import { badValue, EnvironmentError, UsageError } from './errors.js';
 import { type Options, SCHEMA } from './options/schema.js';
 
@@ -28,6 +28,8 @@ export interface Context {
   /** The command line as typed, recorded in apachectl. */
   readonly argv: readonly string[];
   readonly version: string;
+  /** A path with its symlinks resolved (src/real-path.ts), also for a path not created yet. */
+  readonly realPath: (path: string) => string;
 }
 
 export type Mode = 'daemon' | 'embedded' | 'static';
@@ -242,6 +244,15 @@ function accountsOf(opts: Options, ctx: Context): { user: Account; group: Accoun
       throw new UsageError(`--group: account ${user.name} has no primary group here; give --group.`);
     }
   }
+  // Apache would serve with group root (only user root is compiled out), but then the app could
+  // read and write whatever root's group may: as careful as refusing user root.
+  if (startedAsRoot && group.id === 0) {
+    throw badValue(
+      'group',
+      opts.group ?? `${group.name} (the primary group of ${user.name})`,
+      'an unprivileged group: the app must not run with group root (gid 0); give --group, e.g. --group nogroup',
+    );
+  }
   if (!startedAsRoot && (opts.user || opts.group)) {
     warnings.push('--user and --group only take effect when express-wsgi is started as root.');
   }
@@ -346,6 +357,15 @@ function requestReadTimeout(opts: Options): string {
     if (max !== 0 && max < t) {
       throw badValue(`${name}-max-timeout`, max, `0 or at least --${name}-timeout (${t})`);
     }
+    if (max > t && rate === 0) {
+      // mod_reqtimeout extends the timeout towards the maximum only as data arrives at MinRate,
+      // and refuses a range without one ("Must set MinRate option if using timeout range").
+      throw badValue(
+        `${name}-min-rate`,
+        rate,
+        `at least 1 byte per second while --${name}-max-timeout (${max}) exceeds --${name}-timeout (${t}), or give --${name}-max-timeout 0`,
+      );
+    }
     return `${name}=${t}${max > t ? `-${max}` : ''}${rate ? `,MinRate=${rate}` : ''}`;
   };
   return [
@@ -374,6 +394,26 @@ function modulesOf(discovery: Discovery, mpm: string, wanted: readonly string[])
 
 // Compiled into some httpd builds (Debian's has unixd and log_config built in).
 const STATIC_OK = new Set(['unixd', 'log_config', 'version']);
+
+const within = (inner: string, outer: string) =>
+  inner === outer || inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`);
+
+/**
+ * Apache serves everything under the document root: one that is, or holds, the server root would
+ * hand out envvars, the logs and the configuration. (A document root inside the server root is
+ * fine: <server-root>/htdocs is the default.) Compared as real paths, so a symlink cannot hide it.
+ */
+function checkDocumentRootApart(what: string, documentRoot: string, serverRoot: string, ctx: Context): void {
+  const doc = ctx.realPath(documentRoot);
+  const root = ctx.realPath(serverRoot);
+  if (within(root, doc)) {
+    const how = doc === root ? 'is' : 'contains';
+    throw new UsageError(
+      `${what} ${how} the server root ${JSON.stringify(serverRoot)}, so Apache would serve its envvars, ` +
+        'logs and configuration; give a --server-root outside the directory served (or serve another one).',
+    );
+  }
+}
 
 function firstExisting(paths: readonly string[]): string | undefined {
   return paths.find((p) => statOf(p)?.isFile());
@@ -436,6 +476,14 @@ function resolveCore(
       opts.socketPrefix,
       `a path in an existing directory (${dirname(paths.socketPrefix)} does not exist)`,
     );
+  }
+  if (documentRootOption) {
+    const what = opts.documentRoot
+      ? `--document-root ${JSON.stringify(opts.documentRoot)}`
+      : given !== undefined
+        ? `the static directory ${JSON.stringify(given)}`
+        : `the current directory ${JSON.stringify(ctx.cwd)} (served with --application-type static)`;
+    checkDocumentRootApart(what, paths.documentRoot, serverRoot, ctx);
   }
   // sun_path is bytes: a non-ASCII root takes more of it than its JavaScript length says.
   if (mode !== 'static' && Buffer.byteLength(paths.socketPrefix) + SOCKET_SUFFIX_WORST > SOCKET_PATH_MAX) {
@@ -508,6 +556,7 @@ function resolveCore(
     minimumSpareWorkers: opts.minimumSpareWorkers,
     maximumSpareWorkers: opts.maximumSpareWorkers,
   });
+  checkMpmLimits(mpmConfig, opts);
 
   const wanted = [
     'unixd',
@@ -533,7 +582,9 @@ function resolveCore(
   const listenHost = opts.host ? urlHost(opts.host) : undefined;
   const listen = listenHost ? `${listenHost}:${opts.port}` : String(opts.port);
   const shownHost =
-    !opts.host || opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : urlHost(opts.host);
+    !opts.host || opts.host === '0.0.0.0' || opts.host === '::' || opts.host === '[::]'
+      ? 'localhost'
+      : urlHost(opts.host);
   // With --server-name (feature https) other host names are refused, so the URL uses that name.
   const url = `http://${opts.serverName ?? shownHost}${opts.port === 80 ? '' : `:${opts.port}`}/`;
   const daemonName = opts.processGroup ?? `${host}:${opts.port}`;
@@ -709,6 +760,27 @@ function checkSupported(opts: Options, discovery: Discovery): void {
         `--${spec.name} needs mod_wsgi >= ${spec.minModWsgi}, found ${discovery.modWsgi.version.join('.')} (${discovery.modWsgi.path}).`,
       );
     }
+  }
+}
+
+/**
+ * Each option is within its own range (the schema), but processes x threads x headroom can still
+ * need more Apache processes than the MPM can have; Apache would then lower ServerLimit with a
+ * warning and serve fewer clients than asked. Refused up front instead, naming what to lower.
+ */
+function checkMpmLimits(settings: MpmSettings, opts: Options): void {
+  const value = (name: string) => settings.directives.find(([d]) => d === name)?.[1] ?? 0;
+  const serverLimit = APACHE_LIMITS.serverLimit[settings.mpm];
+  const given = ['processes', 'threads', 'max-clients']
+    .filter((name) => (opts as unknown as Record<string, unknown>)[camel(name)] !== undefined)
+    .map((name) => `--${name} ${(opts as unknown as Record<string, number>)[camel(name)]}`);
+  const asked = given.length ? given.join(' with ') : 'the defaults';
+  if (value('ServerLimit') > serverLimit || value('ThreadLimit') > APACHE_LIMITS.threadLimit) {
+    throw new UsageError(
+      `${asked} needs ServerLimit ${value('ServerLimit')} and ThreadLimit ${value('ThreadLimit')}, ` +
+        `more than Apache's ${settings.mpm} MPM allows (ServerLimit ${serverLimit}, ThreadLimit ` +
+        `${APACHE_LIMITS.threadLimit}); give fewer processes, threads or clients.`,
+    );
   }
 }
 

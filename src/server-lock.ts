@@ -25,6 +25,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,11 @@ export interface ServerLock {
   /** The locked file's descriptor, to hand on to Apache. */
   readonly fd: number;
   release(): void;
+  /**
+   * After a failed first write: removes the lock file and the root this lock created, so that a new
+   * server root is written completely or not at all (issue 11, item 14). A root that existed stays.
+   */
+  abandon(): void;
 }
 
 export type Holder = 'start-server' | 'setup-server';
@@ -44,18 +50,21 @@ export type Holder = 'start-server' | 'setup-server';
 const FLOCK = ['/usr/bin/flock', '/bin/flock'];
 
 /** The root must exist to hold its lock: created here as src/write.ts would, with the same checks. */
-function makeRoot(root: string, uid: number): void {
+function makeRoot(root: string, uid: number): boolean {
   checkServerRoot(root, uid);
+  let created = true;
   try {
     mkdirSync(root, { mode: 0o755 });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST') {
-      throw new EnvironmentError(`cannot create the server root ${root}: ${code ?? String(error)}.`);
+      throw error; // a file-system error: src/cli.ts says it in one sentence naming the path
     }
+    created = false;
   }
   // Checked again after creating: someone could have put a directory of theirs there meanwhile.
   checkServerRoot(root, uid);
+  return created;
 }
 
 /** Opens <root>/.lock without following a link, refusing a file someone else prepared. */
@@ -71,7 +80,7 @@ function openLockFile(path: string, uid: number): number {
         `--server-root: ${JSON.stringify(path)} is a symbolic link; refusing to use it. Remove it.`,
       );
     }
-    throw new EnvironmentError(`cannot open the server root's lock file ${path}: ${code ?? String(error)}.`);
+    throw error;
   }
   const st = fstatSync(fd);
   if (!st.isFile() || st.uid !== uid) {
@@ -109,6 +118,20 @@ function liveHolder(path: string): { command: Holder; pid: number } | undefined 
   }
 }
 
+/** How long a loser waits for the winner's record: it is written just after the winner locks. */
+const RECORD_WAIT_MS = 300;
+
+function liveHolderWithin(path: string, ms: number): ReturnType<typeof liveHolder> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const by = liveHolder(path);
+    if (by || Date.now() >= deadline) {
+      return by;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // a synchronous 10 ms pause
+  }
+}
+
 /** flock(1) on our fd: true when we got the lock, false when someone else holds it. */
 function tryLock(fd: number, path: string): boolean {
   const flock = FLOCK.find((p) => existsSync(p));
@@ -129,14 +152,22 @@ function tryLock(fd: number, path: string): boolean {
  * Takes the server root's lock for `holder`, or throws the one message the loser prints. For
  * setup-server, returns undefined (nothing to hold) when an Apache started with apachectl holds it.
  */
+/**
+ * Only for a root this very call created: it is ours (0755, checked after mkdir) and locked, so no
+ * one else can have put anything in it, and rmSync does not follow links.
+ */
+function removeNewRoot(root: string): void {
+  rmSync(root, { recursive: true, force: true });
+}
+
 export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder): ServerLock | undefined {
   const root = config.paths.serverRoot;
-  makeRoot(root, uid);
+  const created = makeRoot(root, uid);
   const path = join(root, '.lock');
   const fd = openLockFile(path, uid);
   if (!tryLock(fd, path)) {
     closeSync(fd);
-    const by = liveHolder(path);
+    const by = liveHolderWithin(path, RECORD_WAIT_MS);
     if (holder === 'setup-server' && !by) {
       return undefined;
     }
@@ -148,11 +179,20 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
     throw new UsageError(`--server-root: ${JSON.stringify(root)} is in use by ${name}; ${advice}`);
   }
   // Ours now: record who we are (the file is 0600 and ours, so only we and root read it).
-  const record = openSync(path, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
   try {
-    writeSync(record, `${holder} ${process.pid}\n`);
-  } finally {
-    closeSync(record);
+    const record = openSync(path, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+    try {
+      writeSync(record, `${holder} ${process.pid}\n`);
+    } finally {
+      closeSync(record);
+    }
+  } catch (error) {
+    // A full disk, say: leave no root behind that this call created.
+    closeSync(fd);
+    if (created) {
+      removeNewRoot(root);
+    }
+    throw error;
   }
   let held = true;
   return {
@@ -161,6 +201,11 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
       if (held) {
         held = false;
         closeSync(fd);
+      }
+    },
+    abandon() {
+      if (created) {
+        removeNewRoot(root);
       }
     },
   };

@@ -14,6 +14,7 @@ import {
   linkSync,
   lstatSync,
   mkdirSync,
+  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -123,6 +124,8 @@ function writeTemp(file: RenderedFile): string {
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
+    // write() errors name no path: the message must say which file did not fit.
+    (error as NodeJS.ErrnoException).path ??= file.path;
     throw error;
   }
   closeSync(fd);
@@ -193,34 +196,105 @@ function makeFeatureDirectory(dir: ExtraDirectory, config: ServerConfig): void {
   }
 }
 
-export function writeServerRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
+/** Where a path inside the server root lies once the root is `root` instead. */
+const moved = (path: string, from: string, to: string) =>
+  path === from ? to : path.startsWith(`${from}/`) ? join(to, path.slice(from.length + 1)) : path;
+
+/**
+ * A new server root is written complete or not at all: everything goes into a sibling directory
+ * of a fresh name (mkdtemp: mode 0700, ours, nobody else's to prepare), which is renamed into place
+ * at the end. Out of space or permission half-way, it is removed and nothing is left.
+ */
+function writeNewRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
   const { serverRoot, documentRoot, ownDocumentRoot } = config.paths;
-  // Create first, then check what is there: checking first would leave a moment for someone else
-  // to put a directory of theirs in place.
+  let staging: string;
+  try {
+    staging = mkdtempSync(join(dirname(serverRoot), `.${basename(serverRoot)}.new-`));
+  } catch (error) {
+    // Named after the root that could not be made, not the XXXXXX template.
+    (error as NodeJS.ErrnoException).path = serverRoot;
+    throw error;
+  }
+  try {
+    const at = (path: string) => moved(path, serverRoot, staging);
+    chmodSync(staging, 0o755); // Apache's user must get in
+    if (ownDocumentRoot) {
+      makeDirectory(at(documentRoot), { recursive: true });
+      chmodSync(at(documentRoot), 0o755);
+    }
+    makeFeatureDirectories(config, at);
+    for (const file of files) {
+      writeAtomically({ ...file, path: at(file.path) });
+    }
+    // rename() would replace an empty directory someone made meanwhile; theirs is checked first.
+    checkServerRoot(serverRoot, uid);
+    renameSync(staging, serverRoot);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    const e = error as NodeJS.ErrnoException;
+    if (e.path) {
+      // Say where the file was going, not the staging directory that no longer exists.
+      e.path = moved(e.path, staging, serverRoot);
+    }
+    throw error;
+  }
+}
+
+/**
+ * An existing server root is updated in two steps: first every changed file is written and synced
+ * to a temp file beside it (where running out of space or permission fails), and only when all
+ * are written are they renamed over the old ones (rename needs no space). A failure in the first
+ * step removes the temp files and leaves every old file as it was, which is simpler and safer than
+ * replacing files one by one and rolling back, which could itself fail.
+ */
+function updateRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
+  const { serverRoot, documentRoot, ownDocumentRoot } = config.paths;
+  chmodSync(serverRoot, 0o755);
+  if (ownDocumentRoot) {
+    makeDirectory(documentRoot, { recursive: true });
+    chmodSync(documentRoot, 0o755);
+  }
+  makeFeatureDirectories(config, (path) => path);
+  removeLeftovers(serverRoot, files);
+  const staged: [string, string][] = [];
+  try {
+    for (const file of files) {
+      if (file.keepExisting) {
+        writeIfMissing(file);
+      } else if (!unchanged(file, uid)) {
+        staged.push([writeTemp(file), file.path]);
+      }
+    }
+  } catch (error) {
+    for (const [temp] of staged) {
+      rmSync(temp, { force: true });
+    }
+    throw error;
+  }
+  for (const [temp, path] of staged) {
+    renameSync(temp, path);
+  }
+}
+
+function makeFeatureDirectories(config: ServerConfig, at: (path: string) => string): void {
+  for (const result of Object.values(config.features) as FeatureResult[]) {
+    for (const dir of result.directories ?? []) {
+      makeFeatureDirectory({ ...dir, path: at(dir.path) }, config);
+    }
+  }
+}
+
+export function writeServerRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
+  const { serverRoot } = config.paths;
   checkServerRoot(serverRoot, uid);
   for (const file of files) {
     if (file.keepExisting) {
       checkKeptFile(file.path, uid);
     }
   }
-  makeDirectory(serverRoot);
-  checkServerRoot(serverRoot, uid);
-  chmodSync(serverRoot, 0o755); // mkdir's mode is reduced by the umask; Apache's user must get in
-  if (ownDocumentRoot) {
-    makeDirectory(documentRoot, { recursive: true });
-    chmodSync(documentRoot, 0o755);
-  }
-  for (const result of Object.values(config.features) as FeatureResult[]) {
-    for (const dir of result.directories ?? []) {
-      makeFeatureDirectory(dir, config);
-    }
-  }
-  removeLeftovers(serverRoot, files);
-  for (const file of files) {
-    if (file.keepExisting) {
-      writeIfMissing(file);
-    } else if (!unchanged(file, uid)) {
-      writeAtomically(file);
-    }
+  if (lstatOrUndefined(serverRoot)) {
+    updateRoot(config, files, uid);
+  } else {
+    writeNewRoot(config, files, uid);
   }
 }

@@ -8,6 +8,7 @@ import { holdSignals } from '../early-signals.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';
 import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
+import { realPathOf } from '../real-path.js';
 import { render } from '../render.js';
 import { resolve } from '../resolve.js';
 import { lockServerRoot } from '../server-lock.js';
@@ -38,6 +39,7 @@ export async function serve(
     accounts: systemAccounts(),
     argv: ['express-wsgi', ...argv],
     version: VERSION,
+    realPath: realPathOf,
   });
   // Render and check everything before writing anything, so every refusal leaves the disk as it was.
   const files = render(config);
@@ -51,7 +53,12 @@ export async function serve(
   // Issue 11 items 7, 8: one start-server/setup-server per server root, locked before anything is
   // written (src/server-lock.ts); with it held, a pid file naming no Apache of ours is stale.
   const lock = lockServerRoot(config, uid, config.setupOnly ? 'setup-server' : 'start-server');
-  writeServerRoot(config, files, uid);
+  try {
+    writeServerRoot(config, files, uid);
+  } catch (error) {
+    lock?.abandon();
+    throw error;
+  }
   if (!config.setupOnly) {
     removeStalePidFile(config);
   }

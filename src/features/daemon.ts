@@ -13,13 +13,18 @@
  * interrupt-timeout and response-flush-delay, which came with mod_wsgi 6.0.
  */
 import { badValue } from '../errors.js';
-import { camel, float, int, type Spec } from '../options/define.js';
+import { camel, float, int, LIMITS, type Spec } from '../options/define.js';
 import type { FeatureInput, FeatureResult } from './types.js';
 
-const INT_MAX = 2147483647; // mod_wsgi and Apache read these numbers with atoi()
+const { INT_MAX } = LIMITS; // mod_wsgi and Apache read these numbers with atoi()
 const SECONDS = { metavar: 'SECONDS', min: 0, max: INT_MAX } as const;
 const BYTES = { metavar: 'BYTES', default: 0, min: 0, max: INT_MAX } as const;
-const FRACTION = { metavar: 'FRACTION' } as const;
+const FRACTION = {
+  metavar: 'FRACTION',
+  min: 0,
+  max: 1,
+  valid: 'a fraction of the server capacity, which needs to be within the range 0 to 1',
+} as const;
 
 export const OPTIONS = [
   // The MPM pool, as fractions of the server capacity (ignored in embedded mode: the pool is fixed).

@@ -292,7 +292,8 @@ function cgiOf(input: FeatureInput): HandlersConfig['cgi'] {
   }
   // mod_cgid talks to its helper over a UNIX socket: keep it beside the daemon sockets, which fit.
   const socket = `${core.paths.socketPrefix}.cgisock`;
-  if (socket.length + PID_SUFFIX_WORST > SOCKET_PATH_MAX) {
+  // sun_path holds bytes: a non-ASCII path takes more of it than its JavaScript length says.
+  if (Buffer.byteLength(socket) + PID_SUFFIX_WORST > SOCKET_PATH_MAX) {
     const option = opts.socketPrefix ? 'socket-prefix' : 'server-root';
     throw badValue(
       option,

@@ -536,8 +536,13 @@ export function resolve(input: FeatureInput): HttpsResult {
     protocols = 'h2 h2c http/1.1';
     modules.push('http2');
     if (core.mpm.mpm === 'prefork') {
-      warnings.push(
-        '--http2: mod_http2 does not work with the prefork MPM, so HTTP/2 stays off; use the event or worker MPM.',
+      // mod_http2 refuses to work under prefork: the server would start and never speak HTTP/2,
+      // which is not what was asked for.
+      const why = opts.serverMpm.length
+        ? `--server-mpm ${opts.serverMpm.join(' --server-mpm ')} picks prefork`
+        : 'prefork is the only MPM installed';
+      throw new UsageError(
+        `--http2 needs the event or worker MPM (mod_http2 does not work with prefork), but ${why}; give --server-mpm worker or --server-mpm event, or leave out --http2.`,
       );
     }
   }

@@ -14,7 +14,7 @@ import { basename, delimiter, dirname, isAbsolute, join, resolve as resolvePath 
 
 import type { Discovery } from '../discovery.js';
 import { badValue, EnvironmentError, UsageError } from '../errors.js';
-import { flag, float, int, list, str } from '../options/define.js';
+import { flag, float, int, LIMITS, list, str } from '../options/define.js';
 import type { Options } from '../options/schema.js';
 import type { Context, CoreConfig } from '../resolve.js';
 import type { FeatureInput, FeatureResult } from './types.js';
@@ -151,6 +151,9 @@ export const OPTIONS = [
   float('switch-interval', 'Python', "Seconds between the Python interpreter's thread switches.", {
     metavar: 'SECONDS',
     defaultText: "Python's own (0.005)",
+    // mod_wsgi refuses 0 or less; at most LIMITS.DECIMALS places, so the smallest is one microsecond.
+    min: 0.000001,
+    max: LIMITS.INT_MAX,
     minModWsgi: '6.0.0',
   }),
   flag('free-threading', 'Python', 'Run without the GIL (needs a free-threaded Python build).', {
@@ -477,9 +480,6 @@ export function resolve({ opts, ctx, discovery, core }: FeatureInput): LogsResul
     throw new UsageError(
       `--orphan-interpreter needs a mod_wsgi with the WSGIDestroyInterpreter directive (4.9.0 or later); found ${core.modWsgiVersion}.`,
     );
-  }
-  if (opts.switchInterval !== undefined && !(opts.switchInterval > 0)) {
-    throw badValue('switch-interval', opts.switchInterval, 'a positive number of seconds');
   }
   let eggs = eggsOf(opts, ctx);
   if (eggs && core.mode === 'static') {

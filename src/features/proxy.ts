@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { dirname, resolve as resolvePath } from 'node:path';
 
 import { badValue, UsageError } from '../errors.js';
-import { int, list, pairs, str } from '../options/define.js';
+import { int, LIMITS, list, pairs, str } from '../options/define.js';
 import type { FeatureInput, FeatureResult } from './types.js';
 
 const GROUP = 'Proxies and access control';
@@ -52,7 +52,7 @@ export const OPTIONS = [
     'proxy-timeout',
     GROUP,
     'Seconds to wait on a proxied server, e.g. for an idle WebSocket (with --proxy-mount-point or --proxy-virtual-host).',
-    { metavar: 'SECONDS', min: 1, defaultText: '--socket-timeout' },
+    { metavar: 'SECONDS', min: 1, max: LIMITS.INT_MAX, defaultText: '--socket-timeout' },
   ),
   list(
     'trust-proxy',

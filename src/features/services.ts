@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import type { Account } from '../accounts.js';
 import type { Discovery } from '../discovery.js';
 import { badValue, UsageError } from '../errors.js';
-import { flag, float, int, list, pairs, str } from '../options/define.js';
+import { flag, float, int, LIMITS, list, pairs, str } from '../options/define.js';
 import type { Options } from '../options/schema.js';
 import type { CoreConfig } from '../resolve.js';
 import { rotatedLog } from './logs.js';
@@ -82,11 +82,13 @@ export const OPTIONS = [
     default: 1,
     defaultText: '1.0',
     min: 0.5,
+    max: LIMITS.INT_MAX,
     ...TELEMETRY,
   }),
   float('slow-requests', GROUP, 'Report requests still running after this many seconds to the telemetry.', {
     metavar: 'SECONDS',
     min: 0,
+    max: LIMITS.INT_MAX,
     ...TELEMETRY,
   }),
   list(

@@ -33,9 +33,14 @@ export interface Spec<N extends string = string, K extends Kind = Kind> {
   readonly defaultText?: string;
   readonly aliases?: readonly string[];
   readonly choices?: readonly string[];
-  /** Inclusive numeric range for int and float options. */
+  /**
+   * Inclusive numeric range for int and float options: what the directive the value ends up in
+   * accepts (see LIMITS), checked up front so Apache never sees a number it refuses or misreads.
+   */
   readonly min?: number;
   readonly max?: number;
+  /** What a valid value is, in place of the generated "a number from MIN to MAX" (mod_wsgi-express's words). */
+  readonly valid?: string;
   /** The mod_wsgi version the option needs, e.g. '6.0.0': asking for it with an older module is refused. */
   readonly minModWsgi?: string;
   /** Left out of --help (still documented in docs/options.md), as mod_wsgi-express hides it. */
@@ -70,6 +75,33 @@ type ValueOf<S> = S extends { kind: 'flag' }
 export type OptionsOf<T extends readonly Spec[]> = {
   readonly [S in T[number] as Camel<S['name']>]: ValueOf<S>;
 };
+
+/**
+ * The largest values the generated directives take. Apache and mod_wsgi read most numbers with
+ * atoi() into a C int, and Apache turns seconds into an apr_interval_time_t (microseconds in 64
+ * bits), so INT_MAX seconds fits both.
+ */
+export const LIMITS = {
+  INT_MAX: 2147483647,
+  /**
+   * Node timers take at most 2^31-1 ms; a longer one fires at once. Seconds kept in Node (the
+   * ready timeout) stay below it.
+   */
+  NODE_TIMER_SECONDS: 2147483,
+  /** Decimal places a float option may have: microseconds, the finest any consumer resolves. */
+  DECIMALS: 6,
+} as const;
+
+/**
+ * Apache's compile-time ceilings (MAX_SERVER_LIMIT, MAX_THREAD_LIMIT in server/mpm/*): beyond them it
+ * lowers ServerLimit/ThreadLimit with a warning and serves less than asked. mod_wsgi refuses 65534
+ * threads or more per daemon process (its worker stack is indexed by 16 bits, WSGI_STACK_LAST).
+ */
+export const APACHE_LIMITS = {
+  serverLimit: { event: 20000, worker: 20000, prefork: 200000 },
+  threadLimit: 100000,
+  daemonThreads: 65533,
+} as const;
 
 // Small constructors keep each declaration on a line or two and fix the literal types.
 type Extra = Omit<Spec, 'name' | 'kind' | 'group' | 'help'>;

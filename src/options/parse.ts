@@ -8,7 +8,7 @@ import { normalize } from 'node:path';
 
 import { badValue, UsageError } from '../errors.js';
 import { closest } from '../suggest.js';
-import { camel, type Spec } from './define.js';
+import { camel, LIMITS, type Spec } from './define.js';
 import { type Options, SCHEMA } from './schema.js';
 
 type Raw = Record<string, unknown>;
@@ -31,10 +31,11 @@ function text(spec: Spec, value: unknown): string {
   return s;
 }
 
-function number(spec: Spec, value: unknown): number {
-  const s = String(value).trim();
-  const ok = spec.kind === 'int' ? /^-?\d+$/.test(s) : /^-?(\d+\.?\d*|\.\d+)$/.test(s);
-  const n = Number(s);
+/** "a whole number from 1 to 65535": the valid values of a numeric option, from its schema range. */
+export function numberRange(spec: Spec): string {
+  if (spec.valid) {
+    return spec.valid;
+  }
   const { min, max } = spec;
   const range =
     min !== undefined && max !== undefined
@@ -44,9 +45,26 @@ function number(spec: Spec, value: unknown): number {
         : max !== undefined
           ? ` of at most ${max}`
           : '';
-  const what = `${spec.kind === 'int' ? 'a whole number' : 'a number'}${range}`;
+  return `${spec.kind === 'int' ? 'a whole number' : 'a number'}${range}`;
+}
+
+// Plain decimal digits only: no exponent (1e21), hex or Infinity, which Number() would take and
+// String() could give back as something Apache or mod_wsgi reads differently. Floats get at most
+// LIMITS.DECIMALS places, so that every accepted value prints as plain digits (String(1e-7) is "1e-7").
+const INT_TEXT = /^-?\d+$/;
+const FLOAT_TEXT = /^-?(\d+\.?\d*|\.\d+)$/;
+const TOO_PRECISE = new RegExp(`\\.\\d{${LIMITS.DECIMALS + 1},}$`);
+
+function number(spec: Spec, value: unknown): number {
+  const s = String(value).trim();
+  const ok = (spec.kind === 'int' ? INT_TEXT : FLOAT_TEXT).test(s);
+  const n = Number(s);
+  const { min, max } = spec;
   if (!ok || (min !== undefined && n < min) || (max !== undefined && n > max)) {
-    throw badValue(spec.name, value, what);
+    throw badValue(spec.name, value, numberRange(spec));
+  }
+  if (TOO_PRECISE.test(s.replace(/0+$/, ''))) {
+    throw badValue(spec.name, value, `${numberRange(spec)}, with at most ${LIMITS.DECIMALS} decimal places`);
   }
   const problem = spec.check?.(s);
   if (problem) {

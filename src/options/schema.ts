@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 
 import { FEATURE_OPTIONS } from '../features/index.js';
-import { flag, float, int, list, type OptionsOf, pairs, str } from './define.js';
+import { APACHE_LIMITS, flag, float, int, LIMITS, list, type OptionsOf, pairs, str } from './define.js';
 import { accessLogFormatCheck, errorLogFormatCheck } from './log-format.js';
 
 const LOG_LEVEL = /^(emerg|alert|crit|error|warn|notice|info|debug|trace[1-8])$/;
@@ -25,7 +25,9 @@ const identifier = (v: string) =>
 const accountName = (v: string) =>
   /^(#\d+|[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?)$/.test(v) ? undefined : 'an account name or #number';
 
-const SECONDS = { metavar: 'SECONDS', min: 0 } as const;
+const { INT_MAX } = LIMITS;
+// Seconds end up in mod_wsgi (atoi) and Apache (apr_interval_time_t) directives: INT_MAX fits both.
+const SECONDS = { metavar: 'SECONDS', min: 0, max: INT_MAX } as const;
 
 export const SCHEMA = [
   // Application
@@ -65,11 +67,16 @@ export const SCHEMA = [
     defaultText: 'the current user; www-data (or nobody) when run as root',
     check: accountName,
   }),
-  str('group', 'Server', 'Group the Apache children and daemon processes run as when started as root.', {
-    metavar: 'GROUP',
-    defaultText: "the user's primary group",
-    check: accountName,
-  }),
+  str(
+    'group',
+    'Server',
+    'Group the Apache children and daemon processes run as when started as root; never root (gid 0), as --user is never root.',
+    {
+      metavar: 'GROUP',
+      defaultText: "the user's primary group",
+      check: accountName,
+    },
+  ),
   list('server-mpm', 'Server', 'Allowed Apache MPMs in order of preference (repeatable).', {
     metavar: 'NAME',
     choices: ['event', 'worker', 'prefork'],
@@ -86,17 +93,22 @@ export const SCHEMA = [
     {
       metavar: 'NUMBER',
       min: 1,
+      // In embedded mode Apache's ServerLimit is twice the processes, and 20000 is its maximum.
+      max: APACHE_LIMITS.serverLimit.worker / 2,
       defaultText: '1; in embedded mode one per CPU, at most 8 (not with prefork)',
     },
   ),
   int('threads', 'Processes and capacity', 'Threads per process.', {
     metavar: 'NUMBER',
     min: 1,
+    max: APACHE_LIMITS.daemonThreads,
     defaultText: '5; in embedded mode 25 (a thread per connection an Apache child holds; 5 with prefork)',
   }),
   int('max-clients', 'Processes and capacity', 'Concurrent connections Apache accepts (daemon mode).', {
     metavar: 'NUMBER',
     min: 1,
+    // prefork gives each connection a process: ServerLimit is this, and 200000 is its maximum.
+    max: APACHE_LIMITS.serverLimit.prefork,
     defaultText:
       'max(320, 10 + 1.5 x processes x threads); 10 + max(10, 1.5 x processes x threads) with prefork',
   }),
@@ -108,6 +120,7 @@ export const SCHEMA = [
       metavar: 'NUMBER',
       default: 0,
       min: 0,
+      max: INT_MAX,
     },
   ),
 
@@ -186,6 +199,7 @@ export const SCHEMA = [
     metavar: 'BYTES',
     default: 500,
     min: 0,
+    max: INT_MAX,
   }),
   int('body-timeout', 'Timeouts and limits', 'Seconds to receive the request body (0: no limit).', {
     ...SECONDS,
@@ -199,6 +213,7 @@ export const SCHEMA = [
     metavar: 'BYTES',
     default: 500,
     min: 0,
+    max: INT_MAX,
   }),
   int('request-timeout', 'Timeouts and limits', 'Restart a daemon process whose requests run this long.', {
     ...SECONDS,
@@ -225,7 +240,7 @@ export const SCHEMA = [
     metavar: 'BYTES',
     default: 10485760,
     min: 0,
-    max: 2147483647,
+    max: INT_MAX,
   }),
   flag('chunked-request', 'Timeouts and limits', 'Accept request bodies with chunked transfer encoding.'),
 
@@ -294,6 +309,7 @@ export const SCHEMA = [
     metavar: 'SECONDS',
     default: 30,
     min: 0.1,
+    max: LIMITS.NODE_TIMER_SECONDS,
   }),
   // The rest live with the feature that uses them, in src/features/.
   ...FEATURE_OPTIONS,

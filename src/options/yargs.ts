@@ -54,6 +54,25 @@ export const OPTION_NAMES: readonly string[] = (SCHEMA as readonly Spec[]).flatM
   ...(s.aliases ?? []),
 ]);
 
+/**
+ * Long options people reach for with one dash (mod_wsgi-express has no short options but -h):
+ * named in the message so that `-p 8080` says what to type instead.
+ */
+const SHORT_GUESSES: Readonly<Record<string, string>> = {
+  p: 'port',
+  t: 'threads',
+  u: 'user',
+  g: 'group',
+  d: 'document-root',
+  l: 'log-level',
+  c: 'config',
+  w: 'working-directory',
+};
+
+/** The one-dash words of argv (`-p`, `-pt`), whose letters yargs reports as unknown arguments. */
+const shortLetters = (argv: readonly string[]) =>
+  new Set(argv.filter((a) => /^-[^-]/.test(a)).flatMap((a) => [...a.slice(1).split('=')[0]!]));
+
 /** Rewrites yargs' own complaints into one line that names the option and suggests a fix. */
 function usageMessage(message: string, argv: readonly string[]): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
@@ -62,6 +81,16 @@ function usageMessage(message: string, argv: readonly string[]): string {
     const options = words.filter(
       (w) => !/\s/.test(w) && argv.some((a) => a === `--${w}` || a.startsWith(`--${w}=`)),
     );
+    const letters = shortLetters(argv);
+    const short = words.filter((w) => w.length === 1 && letters.has(w));
+    if (short.length) {
+      return short
+        .map((w) => {
+          const guess = SHORT_GUESSES[w];
+          return `unknown option -${w}; express-wsgi takes long options only${guess ? ` (did you mean --${guess}?)` : ''}.`;
+        })
+        .join('\n');
+    }
     if (options.length) {
       return options
         .map((w) => {
@@ -102,9 +131,25 @@ const serverCommand = (name: string, describe: string, run: RunCommand) => ({
       .example(`$0 ${name} app.wsgi --port 8080`, '')
       .example(`$0 ${name} --application-type module --callable-object app myapp`, ''),
   handler: async (args: Record<string, unknown>) => {
+    refuseAfterDashes(args);
     process.exitCode = await run(name, args);
   },
 });
+
+/**
+ * Words after `--`: yargs stops reading options there and keeps the rest aside, where they would be
+ * dropped without a word (a later --server-root among them). No command passes arguments on, as
+ * mod_wsgi-express's do not, so they are a mistake to report.
+ */
+function refuseAfterDashes(args: Record<string, unknown>): void {
+  const positional = (args._ as unknown[] | undefined) ?? [];
+  const rest = [...positional.slice(1), ...((args['--'] as unknown[] | undefined) ?? [])].map(String);
+  if (rest.length) {
+    throw new UsageError(
+      `unexpected arguments after "--": ${rest.map((w) => JSON.stringify(w)).join(' ')}; no command takes arguments to pass on, so put options before "--" (or leave it out).`,
+    );
+  }
+}
 
 const moduleOptions = {
   'mod-wsgi-module': { type: 'string', describe: 'The mod_wsgi module (also $MOD_WSGI_MODULE).' },
@@ -141,6 +186,7 @@ export async function runWithYargs(argv: readonly string[], run: RunCommand): Pr
           .example('$0 django mysite --port 8080', '')
           .example('$0 django --setup-only --server-root /srv/mysite-server', ''),
       handler: async (args: Record<string, unknown>) => {
+        refuseAfterDashes(args);
         process.exitCode = await run('django', args);
       },
     })

@@ -73,6 +73,8 @@ interface Case {
   readonly defaultRootPort?: number;
   /** A server root name other than the case number. */
   readonly root?: string;
+  /** The directory to run in, under the workspace (the workspace itself unless given). */
+  readonly cwd?: string;
 }
 
 const q = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
@@ -159,9 +161,12 @@ const CASES: Record<string, Case> = {
     conf: ['DocumentRoot "<ws>/static"', 'Options +Indexes'],
     notConf: ['WSGIHandlerScript'],
   },
+  // Run in a directory of its own: the workspace holds the server roots, which a static site
+  // serving it would expose (refused; test/unit/resolve.test.ts).
   'static files from the current directory': {
     args: ['--application-type', 'static'],
-    conf: ['DocumentRoot "<ws>"'],
+    cwd: 'static',
+    conf: ['DocumentRoot "<ws>/static"'],
   },
   'mount point /app': {
     args: ['app.wsgi', '--mount-point', '/app'],
@@ -350,7 +355,7 @@ async function check(c: Case, i: number): Promise<Outcome> {
       ? join(ws, 'tmpdir', `express-wsgi-localhost:${c.defaultRootPort}:${uid}`)
       : join(ws, 'roots', c.root ?? `case-${i}`);
   const args = [...c.args, ...(c.defaultRootPort !== undefined ? [] : ['--server-root', root])];
-  const setup = await setupServer(args, ws, env);
+  const setup = await setupServer(args, c.cwd ? join(ws, c.cwd) : ws, env);
   // Apache reads the whole configuration, loads every module and checks every directive.
   const { conf, configtest } = await checkRoot(root, ws, env);
   const shells: [string, Ran][] = [];

@@ -35,12 +35,55 @@ afterAll(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
 const CASES: [string, string[], string][] = [
   ['an unknown option, with a suggestion', ['--prot', '8000'], 'unknown option --prot; did you mean --port?'],
   ['an unknown option far from any', ['--zzzzzzzz'], 'unknown option --zzzzzzzz'],
+  // Item 16: one-dash options, words after "--", HTTP/2 on prefork.
+  [
+    'a short option',
+    ['-p', '19501'],
+    'unknown option -p; express-wsgi takes long options only (did you mean --port?).',
+  ],
+  [
+    'options after "--", which would be dropped',
+    ['--', '--server-root', 'elsewhere'],
+    'unexpected arguments after "--": "--server-root" "elsewhere"',
+  ],
+  [
+    'HTTP/2 with the prefork MPM',
+    ['--http2', '--server-mpm', 'prefork'],
+    '--http2 needs the event or worker MPM (mod_http2 does not work with prefork)',
+  ],
   ['port 0', ['--port', '0'], '--port: "0" is not valid; expected a whole number from 1 to 65535'],
   ['port 65536', ['--port', '65536'], '--port: "65536" is not valid'],
   ['port abc', ['--port', 'abc'], '--port: "abc" is not valid'],
   ['port 80.5', ['--port', '80.5'], '--port: "80.5" is not valid'],
   ['port with no value', ['--port'], 'port'],
-  ['threads 0', ['--threads', '0'], '--threads: "0" is not valid; expected a whole number of at least 1'],
+  ['threads 0', ['--threads', '0'], '--threads: "0" is not valid; expected a whole number from 1 to 65533'],
+  // Item 12: numbers the directives cannot take, refused with the range instead of written.
+  [
+    '10^8 daemon processes',
+    ['--processes', '99999999'],
+    '--processes: "99999999" is not valid; expected a whole number from 1 to 10000.',
+  ],
+  [
+    'more threads than mod_wsgi takes',
+    ['--threads', '100000'],
+    '--threads: "100000" is not valid; expected a whole number from 1 to 65533.',
+  ],
+  [
+    'a keep-alive timeout beyond a C int',
+    ['--keep-alive-timeout', '99999999999999'],
+    '--keep-alive-timeout: "99999999999999" is not valid; expected a whole number from 0 to 2147483647.',
+  ],
+  [
+    'a request timeout that would be written as 1e+21',
+    ['--request-timeout', '1000000000000000000000'],
+    '--request-timeout: "1000000000000000000000" is not valid; expected a whole number from 0 to 2147483647.',
+  ],
+  [
+    'processes x threads beyond what the MPM can hold',
+    ['--processes', '10000', '--threads', '65533'],
+    "more than Apache's worker MPM allows (ServerLimit 20000",
+  ],
+  ['a timeout range without a minimum rate', ['--header-min-rate', '0'], '--header-min-rate: 0 is not valid'],
   ['processes 0', ['--processes', '0'], '--processes: "0" is not valid'],
   ['negative threads', ['--threads', '-3'], '--threads: "-3" is not valid'],
   ['max clients 0', ['--max-clients', '0'], '--max-clients: "0" is not valid'],
@@ -116,6 +159,12 @@ const CASES: [string, string[], string][] = [
   ],
   ['a missing --document-root', ['--document-root', 'nodir'], '--document-root: "nodir" is not valid'],
   ['a file as --document-root', ['--document-root', 'afile'], '--document-root: "afile" is not valid'],
+  // Item 17: Apache would serve the server root's envvars and error_log.
+  [
+    'a --document-root holding the server root',
+    ['--document-root', '.'],
+    '--document-root "." contains the server root',
+  ],
   [
     'a missing --working-directory',
     ['--working-directory', 'nodir'],

@@ -93,12 +93,12 @@ describe('whole numbers', () => {
     ['port', '8e3', 'a whole number from 1 to 65535'],
     ['port', '0x50', 'a whole number from 1 to 65535'],
     ['port', '-80', 'a whole number from 1 to 65535'],
-    ['threads', '0', 'a whole number of at least 1'],
-    ['processes', '0', 'a whole number of at least 1'],
-    ['processes', 'many', 'a whole number of at least 1'],
-    ['max-clients', '0', 'a whole number of at least 1'],
-    ['header-timeout', '-1', 'a whole number of at least 0'],
-    ['socket-timeout', '0', 'a whole number of at least 1'],
+    ['threads', '0', 'a whole number from 1 to 65533'],
+    ['processes', '0', 'a whole number from 1 to 10000'],
+    ['processes', 'many', 'a whole number from 1 to 10000'],
+    ['max-clients', '0', 'a whole number from 1 to 200000'],
+    ['header-timeout', '-1', 'a whole number from 0 to 2147483647'],
+    ['socket-timeout', '0', 'a whole number from 1 to 2147483647'],
     ['limit-request-body', '2147483648', 'a whole number from 0 to 2147483647'],
   ])('--%s %p is refused, expecting %s', (option, value, expected) => {
     expect(failure({ [option]: value })).toBe(
@@ -128,7 +128,7 @@ describe('decimal numbers', () => {
 
   it.each(['0.05', '0', 'abc', '1e2', '1.2.3', '-1', '.'])('--ready-timeout %p is refused', (value) => {
     expect(failure({ 'ready-timeout': value })).toBe(
-      `--ready-timeout: ${JSON.stringify(value)} is not valid; expected a number of at least 0.1.`,
+      `--ready-timeout: ${JSON.stringify(value)} is not valid; expected a number from 0.1 to 2147483.`,
     );
   });
 });

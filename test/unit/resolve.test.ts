@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -180,6 +180,19 @@ describe('accounts', () => {
     );
   });
 
+  it.each(['root', '#0'])('refuses --group %s when started as root, as --user root is', (group) => {
+    expect(failure({ group }, { uid: 0, gid: 0 })).toBe(
+      `--group: ${JSON.stringify(group)} is not valid; expected an unprivileged group: the app must not run with group root (gid 0); give --group, e.g. --group nogroup.`,
+    );
+    expect(failure({ user: 'bob', group }, { uid: 0, gid: 0 })).toContain('--group: ');
+  });
+
+  it('--group root started as an ordinary user only warns that it has no effect', () => {
+    expect(run({ group: 'root' }).warnings).toContain(
+      '--user and --group only take effect when express-wsgi is started as root.',
+    );
+  });
+
   it.each([
     [{ user: 'bob' }, 'bob', 'bob'],
     [{ user: 'bob', group: 'staff' }, 'bob', 'staff'],
@@ -297,8 +310,46 @@ describe('operating mode', () => {
     expect(config.paths.ownDocumentRoot).toBe(false);
   });
 
+  describe('a document root that is or holds the server root is refused (Apache would serve envvars and logs)', () => {
+    const tail =
+      ', so Apache would serve its envvars, logs and configuration; give a --server-root outside the directory served (or serve another one).';
+    it('--document-root holding the server root', () => {
+      const root = join(dir, 'docroot', 'server');
+      expect(failure({ 'document-root': 'docroot', 'server-root': root })).toBe(
+        `--document-root "docroot" contains the server root ${JSON.stringify(root)}${tail}`,
+      );
+    });
+    it('--document-root that is the server root', () => {
+      expect(failure({ 'document-root': 'docroot', 'server-root': 'docroot' })).toBe(
+        `--document-root "docroot" is the server root ${JSON.stringify(join(dir, 'docroot'))}${tail}`,
+      );
+    });
+    it('through a symlink to the document root', () => {
+      symlinkSync(join(dir, 'docroot'), join(dir, 'docroot-link'));
+      expect(failure({ 'document-root': 'docroot-link', 'server-root': 'docroot/server' })).toContain(
+        '--document-root "docroot-link" contains the server root',
+      );
+    });
+    it('a static site in the directory that holds the default server root ($TMPDIR)', () => {
+      const cwd = join(dir, 'static');
+      expect(failure({ 'application-type': 'static' }, { cwd, env: { TMPDIR: cwd } })).toContain(
+        `the current directory ${JSON.stringify(cwd)} (served with --application-type static) contains the server root`,
+      );
+      expect(failure({ app: '.', 'application-type': 'static' }, { cwd, env: { TMPDIR: cwd } })).toContain(
+        'the static directory "." contains the server root',
+      );
+    });
+    it('a document root inside the server root is fine (<server-root>/htdocs is the default)', () => {
+      mkdirSync(join(dir, 'sr', 'site'), { recursive: true });
+      const config = run({ 'server-root': 'sr', 'document-root': 'sr/site' });
+      expect(config.paths.documentRoot).toBe(join(dir, 'sr', 'site'));
+    });
+  });
+
   it('static without a directory serves the current one', () => {
-    expect(run({ 'application-type': 'static' }).paths.documentRoot).toBe(dir);
+    const cwd = join(dir, 'static');
+    const config = run({ 'application-type': 'static' }, { cwd, env: { TMPDIR: dir, LANG: 'C' } });
+    expect(config.paths.documentRoot).toBe(cwd);
   });
 
   it.each([
@@ -542,7 +593,8 @@ describe('daemon socket paths', () => {
   });
 
   it('accepts that server root in static mode, which has no daemon', () => {
-    expect(run({ 'server-root': longRoot(), 'application-type': 'static' }).mode).toBe('static');
+    const raw = { app: 'static', 'server-root': longRoot(), 'application-type': 'static' };
+    expect(run(raw).mode).toBe('static');
   });
 
   it('refuses a long --socket-prefix, naming it', () => {
@@ -572,12 +624,19 @@ describe('timeouts', () => {
     [{}, 'header=15-30,MinRate=500 body=15,MinRate=500'],
     [{ 'header-timeout': '0' }, 'header=0 body=15,MinRate=500'],
     [{ 'body-timeout': '0' }, 'header=15-30,MinRate=500 body=0'],
-    [{ 'header-min-rate': '0', 'body-min-rate': '0' }, 'header=15-30 body=15'],
+    [{ 'header-min-rate': '0', 'header-max-timeout': '0', 'body-min-rate': '0' }, 'header=15 body=15'],
     [{ 'header-max-timeout': '0' }, 'header=15,MinRate=500 body=15,MinRate=500'],
     [{ 'header-max-timeout': '15' }, 'header=15,MinRate=500 body=15,MinRate=500'],
     [{ 'body-max-timeout': '40' }, 'header=15-30,MinRate=500 body=15-40,MinRate=500'],
   ])('%j gives RequestReadTimeout %s', (raw, expected) => {
     expect(run(raw).timeouts.requestRead).toBe(expected);
+  });
+
+  it('refuses a timeout range without a minimum rate, which mod_reqtimeout refuses', () => {
+    expect(failure({ 'header-min-rate': '0' })).toBe(
+      '--header-min-rate: 0 is not valid; expected at least 1 byte per second while --header-max-timeout (30) exceeds --header-timeout (15), or give --header-max-timeout 0.',
+    );
+    expect(failure({ 'body-min-rate': '0', 'body-max-timeout': '40' })).toContain('--body-min-rate: 0');
   });
 
   it('refuses a maximum below its timeout', () => {
@@ -601,6 +660,7 @@ describe('listen address and URL', () => {
     [{ host: '[::1]' }, '[::1]:8000', 'http://[::1]:8000/', 'localhost:8000'],
     [{ host: '0.0.0.0' }, '0.0.0.0:8000', 'http://localhost:8000/', 'localhost:8000'],
     [{ host: '::' }, '[::]:8000', 'http://localhost:8000/', 'localhost:8000'],
+    [{ host: '[::]' }, '[::]:8000', 'http://localhost:8000/', 'localhost:8000'],
     [{ port: '80' }, '80', 'http://localhost/', 'localhost:80'],
   ])('%j listens on %s, shown as %s', (raw, listen, url, serverName) => {
     const config = run(raw);

@@ -207,11 +207,6 @@ const CASES: Record<string, Case> = {
     warning: /--allow-localhost has no effect without --server-name/,
   },
   '--http2': { args: ['--http2'], conf: ['LoadModule http2_module', 'Protocols h2 h2c http/1.1'] },
-  '--http2 with the prefork MPM (a warning)': {
-    args: ['--http2', '--embedded-mode', '--server-mpm', 'prefork'],
-    conf: ['Protocols h2 h2c http/1.1'],
-    warning: /prefork MPM, so HTTP\/2 stays off/,
-  },
   'HTTPS on --host ::1, ports 80 and 443': {
     args: [...TLS.slice(2), '--host', '::1', '--port', '80', '--https-port', '443'],
     conf: ['Listen "[::1]:443" https', 'ServerName "localhost:443"'],

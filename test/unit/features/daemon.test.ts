@@ -291,13 +291,15 @@ describe('worker fractions', () => {
     '--%s %p is refused: it needs to be within the range 0 to 1',
     (name, value) => {
       expect(refusal({ [name]: value })).toBe(
-        `--${name}: ${Number(value)} is not valid; expected a fraction of the server capacity, which needs to be within the range 0 to 1.`,
+        `--${name}: ${JSON.stringify(value)} is not valid; expected a fraction of the server capacity, which needs to be within the range 0 to 1.`,
       );
     },
   );
 
   it.each(FRACTIONS)('--%s abc is refused as not a number', (name) => {
-    expect(refusal({ [name]: 'abc' })).toBe(`--${name}: "abc" is not valid; expected a number.`);
+    expect(refusal({ [name]: 'abc' })).toBe(
+      `--${name}: "abc" is not valid; expected a fraction of the server capacity, which needs to be within the range 0 to 1.`,
+    );
   });
 
   it.each(FRACTIONS.flatMap((name) => ['0', '1', '0.5', '.25'].map((v) => [name, v] as const)))(

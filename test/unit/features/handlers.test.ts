@@ -243,6 +243,18 @@ describe('--with-cgi', () => {
     expect(conf).toContain(`ScriptSock "${config.paths.socketPrefix}.cgisock"`);
   });
 
+  it('counts the CGI socket path in bytes, as sun_path does', () => {
+    // 60 x "ü" is 60 UTF-16 units but 120 bytes: the socket path fits the first count, not the second.
+    const prefix = `/tmp/${'ü'.repeat(60)}`;
+    const raw = { app: 'static', 'with-cgi': true, 'application-type': 'static', 'socket-prefix': prefix };
+    expect(refusal(raw, { noApp: true })).toContain(
+      "expected a shorter path: the CGI daemon's socket path would exceed the 108-byte UNIX socket limit",
+    );
+    // An ASCII prefix of the same length fits.
+    const ascii = run({ ...raw, 'socket-prefix': `/tmp/${'u'.repeat(60)}` }, { noApp: true });
+    expect(httpdConf(ascii)).toContain('ScriptSock');
+  });
+
   it('falls back to mod_cgi when mod_cgid is not installed', () => {
     const config = run({ 'with-cgi': true }, { modules: MODULES.filter((m) => m !== 'mod_cgid.so') });
     expect(moduleIds(config)).toContain('cgi_module');

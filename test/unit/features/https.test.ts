@@ -667,10 +667,9 @@ describe('--http2', () => {
     expect(config.warnings).toEqual([]);
   });
 
-  it('with the prefork MPM it warns that HTTP/2 stays off', () => {
-    const config = run({ http2: true, 'server-mpm': 'prefork' });
-    expect(config.warnings).toContainEqual(
-      expect.stringMatching(/^--http2: mod_http2 does not work with the prefork MPM/),
+  it('with the prefork MPM it is refused: HTTP/2 would stay off', () => {
+    expect(refusal({ http2: true, 'server-mpm': 'prefork' })).toBe(
+      '--http2 needs the event or worker MPM (mod_http2 does not work with prefork), but --server-mpm prefork picks prefork; give --server-mpm worker or --server-mpm event, or leave out --http2.',
     );
   });
 });

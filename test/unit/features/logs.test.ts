@@ -466,7 +466,7 @@ describe('interpreter directives', () => {
     expect(daemonOptions(config).get('switch-interval')).toBe(0.01);
     for (const bad of ['0', '-1']) {
       expect(refusal({ 'switch-interval': bad }, { version: [6, 0, 5] })).toBe(
-        `--switch-interval: ${bad} is not valid; expected a positive number of seconds.`,
+        `--switch-interval: "${bad}" is not valid; expected a number from 0.000001 to 2147483647.`,
       );
     }
   });

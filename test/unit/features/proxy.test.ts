@@ -333,7 +333,7 @@ describe('--proxy-timeout', () => {
 
   it.each(['0', '-5', 'abc', '1.5'])('%j is refused', (value) => {
     expect(refusal({ 'proxy-timeout': value })).toBe(
-      `--proxy-timeout: ${JSON.stringify(value)} is not valid; expected a whole number of at least 1.`,
+      `--proxy-timeout: ${JSON.stringify(value)} is not valid; expected a whole number from 1 to 2147483647.`,
     );
   });
 });

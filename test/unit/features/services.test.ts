@@ -684,8 +684,8 @@ describe('telemetry (mod_wsgi >= 6.0)', () => {
   });
 
   it.each([
-    ['0.4', '--telemetry-interval: "0.4" is not valid; expected a number of at least 0.5.'],
-    ['-1', '--telemetry-interval: "-1" is not valid; expected a number of at least 0.5.'],
+    ['0.4', '--telemetry-interval: "0.4" is not valid; expected a number from 0.5 to 2147483647.'],
+    ['-1', '--telemetry-interval: "-1" is not valid; expected a number from 0.5 to 2147483647.'],
   ])('--telemetry-interval %s is refused', (value, message) => {
     expect(
       refusal({ 'telemetry-service': `unix:${SOCKET}`, 'telemetry-interval': value }, { version: SIX }),
@@ -697,7 +697,7 @@ describe('telemetry (mod_wsgi >= 6.0)', () => {
       '--slow-requests needs a telemetry target: give --telemetry-service or --enable-telemetry.',
     );
     expect(refusal({ 'slow-requests': '-1', 'telemetry-service': `unix:${SOCKET}` }, { version: SIX })).toBe(
-      '--slow-requests: "-1" is not valid; expected a number of at least 0.',
+      '--slow-requests: "-1" is not valid; expected a number from 0 to 2147483647.',
     );
   });
 

@@ -11,6 +11,7 @@ import { type Accounts, systemAccounts } from '../../../src/accounts.js';
 import type { Discovery } from '../../../src/discovery.js';
 import { parseOptions } from '../../../src/options/parse.js';
 import type { Options } from '../../../src/options/schema.js';
+import { realPathOf } from '../../../src/real-path.js';
 import type { Context } from '../../../src/resolve.js';
 
 export const MODULES_DIR = '/usr/lib/apache2/modules';
@@ -107,6 +108,7 @@ export function fakeContext(
     accounts,
     argv: ['express-wsgi', 'setup-server'],
     version: '0.0.0-test',
+    realPath: realPathOf,
     ...changes,
   };
 }
