@@ -31,11 +31,11 @@ const groupName = (v: string) =>
     : 'a name of letters, digits and _ . : @ + - (not starting with a punctuation mark)';
 
 /** What mod_wsgi expands in application-group=; anything else is taken literally. */
-const EXPANDED_GROUP = /^%\{(GLOBAL|RESOURCE|SERVER|ENV:[A-Za-z_][A-Za-z0-9_]*)\}$/;
+const EXPANDED_GROUP = /^%\{(GLOBAL|RESOURCE|SERVER|HOST|ENV:[A-Za-z_][A-Za-z0-9_]*)\}$/;
 const applicationGroup = (v: string) =>
   EXPANDED_GROUP.test(v) || /^[A-Za-z0-9_][A-Za-z0-9_.:@|/+-]*$/.test(v)
     ? undefined
-    : 'a name such as myapp (letters, digits and _ . : @ | / + -), or one of %{GLOBAL}, %{RESOURCE}, %{SERVER}, %{ENV:VARIABLE}';
+    : 'a name such as myapp (letters, digits and _ . : @ | / + -), or one of %{GLOBAL}, %{RESOURCE}, %{SERVER}, %{HOST}, %{ENV:VARIABLE}';
 
 const WARNING_ACTIONS = ['default', 'always', 'ignore', 'module', 'once', 'error'];
 /** Python's -W syntax, action:message:category:module:lineno, with the action possibly abbreviated. */
@@ -132,7 +132,7 @@ export const OPTIONS = [
   str(
     'application-group',
     'Python',
-    'Python sub-interpreter the application runs in; %{GLOBAL} is the main interpreter.',
+    'Python sub-interpreter the application runs in; %{GLOBAL} is the main interpreter, %{HOST} one per host name, %{SERVER} one per virtual host, %{RESOURCE} one per host and URL, %{ENV:NAME} named by a variable.',
     { metavar: 'NAME', default: '%{GLOBAL}', check: applicationGroup },
   ),
   flag(

@@ -391,6 +391,20 @@ describe('a real Apache', () => {
     await waitFor(() => loggers.every((pid) => !existsSync(`/proc/${pid}`)), 10_000, 'rotatelogs to exit');
   });
 
+  it('--application-group %{HOST}: one interpreter per Host header, as mod_wsgi-express gives', async () => {
+    const server = await startServer(['environ.wsgi', '--application-group', '%{HOST}']);
+    const groupFor = async (host: string) => {
+      const reply = await get(`${server.url}/`, { Host: host });
+      expect(reply.status).toBe(200);
+      return (JSON.parse(reply.body.toString()) as Record<string, string>)['mod_wsgi.application_group'];
+    };
+    const first = await groupFor('first.example');
+    const second = await groupFor('second.example');
+    expect(first).toContain('first.example');
+    expect(second).toContain('second.example');
+    expect(await groupFor('first.example')).toBe(first);
+  });
+
   it('--error-log-name and --access-log-name: the logs are written where named', async () => {
     const server = await startServer([
       'logging.wsgi',

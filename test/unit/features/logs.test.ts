@@ -387,7 +387,7 @@ describe('--application-group', () => {
     expect(summary(config).get('Application Group')).toBe('myapp');
   });
 
-  it.each(['%{RESOURCE}', '%{SERVER}', '%{ENV:APP_GROUP}'])(
+  it.each(['%{RESOURCE}', '%{SERVER}', '%{HOST}', '%{ENV:APP_GROUP}'])(
     'drops the start-up import for %s, which mod_wsgi expands per request',
     (group) => {
       const config = run({ 'application-group': group });
@@ -405,7 +405,7 @@ describe('--application-group', () => {
 
   it.each(['%{FOO}', '%{ENV:}', 'two words', '%{GLOBAL}x'])('refuses %j', (group) => {
     expect(refusal({ 'application-group': group })).toBe(
-      `--application-group: ${JSON.stringify(group)} is not valid; expected a name such as myapp (letters, digits and _ . : @ | / + -), or one of %{GLOBAL}, %{RESOURCE}, %{SERVER}, %{ENV:VARIABLE}.`,
+      `--application-group: ${JSON.stringify(group)} is not valid; expected a name such as myapp (letters, digits and _ . : @ | / + -), or one of %{GLOBAL}, %{RESOURCE}, %{SERVER}, %{HOST}, %{ENV:VARIABLE}.`,
     );
   });
 
