@@ -25,10 +25,16 @@ const fileName = (v: string) =>
     : 'a file name without a "/" (give the directory with --log-directory)';
 
 /** Daemon process group names: they appear in ps as (wsgi:NAME) and in `pkill -f wsgi:NAME`. */
+// A %{...} process group is expanded per request to a daemon group that must exist; express-wsgi
+// defines exactly one, named by this option, so every request would get 500 (as under mod_wsgi-express).
 const groupName = (v: string) =>
   /^[A-Za-z0-9_][A-Za-z0-9_.:@+-]*$/.test(v)
     ? undefined
-    : 'a name of letters, digits and _ . : @ + - (not starting with a punctuation mark)';
+    : v === '%{GLOBAL}'
+      ? 'a fixed name of letters, digits and _ . : @ + - (to run the application in the Apache processes themselves, use --embedded-mode)'
+      : v.startsWith('%{')
+        ? 'a fixed name of letters, digits and _ . : @ + - (a %{...} form would name a different daemon group per request, and only this one exists, so every request would fail)'
+        : 'a name of letters, digits and _ . : @ + - (not starting with a punctuation mark)';
 
 /** What mod_wsgi expands in application-group=; anything else is taken literally. */
 const EXPANDED_GROUP = /^%\{(GLOBAL|RESOURCE|SERVER|HOST|ENV:[A-Za-z_][A-Za-z0-9_]*)\}$/;

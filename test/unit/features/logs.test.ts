@@ -352,9 +352,21 @@ describe('--process-group', () => {
     expect(conf).toMatch(/WSGIImportScript \S+ process-group="my-app" /);
   });
 
-  it.each(['two words', '%{GLOBAL}', '-dash', 'semi;colon'])('refuses %j', (name) => {
+  it.each(['two words', '-dash', 'semi;colon'])('refuses %j', (name) => {
     expect(refusal({ 'process-group': name })).toBe(
       `--process-group: ${JSON.stringify(name)} is not valid; expected a name of letters, digits and _ . : @ + - (not starting with a punctuation mark).`,
+    );
+  });
+
+  it('refuses %{GLOBAL} and points to --embedded-mode', () => {
+    expect(refusal({ 'process-group': '%{GLOBAL}' })).toBe(
+      '--process-group: "%{GLOBAL}" is not valid; expected a fixed name of letters, digits and _ . : @ + - (to run the application in the Apache processes themselves, use --embedded-mode).',
+    );
+  });
+
+  it.each(['%{SERVER}', '%{HOST}', '%{ENV:GROUP}'])('refuses %j and says why', (name) => {
+    expect(refusal({ 'process-group': name })).toBe(
+      `--process-group: ${JSON.stringify(name)} is not valid; expected a fixed name of letters, digits and _ . : @ + - (a %{...} form would name a different daemon group per request, and only this one exists, so every request would fail).`,
     );
   });
 
