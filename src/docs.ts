@@ -73,7 +73,8 @@ function table(specs: readonly Spec[]): string[] {
 
 function compactList(): string[] {
   return GROUPS.map((group) => {
-    const items = SPECS.filter((s) => s.group === group).map((spec) =>
+    // Options accepted only to be refused (removed upstream, not supported) are for docs/options.md.
+    const items = SPECS.filter((s) => s.group === group && !s.refused).map((spec) =>
       longNames(spec)
         .map((n) => code(spec.metavar && spec.kind !== 'flag' ? `${n} ${spec.metavar}` : n, false))
         .join(' or '),

@@ -150,22 +150,6 @@ export const OPTIONS = [
     refused:
       'PHP 5 and mod_php5 are gone from every supported distribution; run PHP in its own server (php-fpm) and proxy to it.',
   }),
-  // Removed from mod_wsgi-express in 6.0.0; accepted only to say so instead of "unknown option".
-  ...(['with-newrelic', 'with-newrelic-agent', 'with-newrelic-platform'] as const).map((name) =>
-    flag(name, 'Services and debugging', 'New Relic agent support (removed upstream).', {
-      hidden: true,
-      refused:
-        'the New Relic options were removed from mod_wsgi-express in 6.0.0; configure the agent in your application',
-    }),
-  ),
-  ...(['newrelic-config-file', 'newrelic-environment'] as const).map((name) =>
-    str(name, 'Services and debugging', 'New Relic agent settings (removed upstream).', {
-      metavar: 'VALUE',
-      hidden: true,
-      refused:
-        'the New Relic options were removed from mod_wsgi-express in 6.0.0; configure the agent in your application',
-    }),
-  ),
 ] as const;
 
 // ---------------------------------------------------------------------------------------------

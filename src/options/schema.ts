@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { FEATURE_OPTIONS } from '../features/index.js';
 import { APACHE_LIMITS, flag, float, int, LIMITS, list, type OptionsOf, pairs, str } from './define.js';
 import { accessLogFormatCheck, errorLogFormatCheck } from './log-format.js';
+import { REMOVED_OPTIONS } from './removed.js';
 
 const LOG_LEVEL = /^(emerg|alert|crit|error|warn|notice|info|debug|trace[1-8])$/;
 const urlPath = (v: string) => (/^\/[A-Za-z0-9._~@/-]*$/.test(v) ? undefined : 'a URL path such as /app');
@@ -313,6 +314,8 @@ export const SCHEMA = [
   }),
   // The rest live with the feature that uses them, in src/features/.
   ...FEATURE_OPTIONS,
+  // Dropped by mod_wsgi-express: accepted only to be refused with the reason (src/options/removed.ts).
+  ...REMOVED_OPTIONS,
 ] as const;
 
 export type Options = OptionsOf<typeof SCHEMA> & {
