@@ -544,6 +544,15 @@ function resolveCore(
     ? 1
     : (opts.processes ?? (embeddedDefaults ? Math.min(Math.max(ctx.cpus, 1), 8) : 1));
   const threads = debug ? 1 : (opts.threads ?? (embeddedDefaults ? 25 : 5));
+  // In embedded mode --threads is Apache's ThreadsPerChild; mod_wsgi 4.8.0's notes say the event MPM
+  // does not handle fewer than 3 properly. Raising it would change the app's concurrency: refuse.
+  if (mpm === 'event' && mode === 'embedded' && threads < 3) {
+    throw badValue(
+      'threads',
+      threads,
+      '3 or more with the event MPM in embedded mode (it does not handle fewer threads per process properly), or --server-mpm worker or prefork',
+    );
+  }
   const mpmConfig = mpmSettings({
     mpm,
     embedded: mode === 'embedded' || debug,

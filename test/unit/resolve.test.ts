@@ -726,6 +726,23 @@ describe('modules', () => {
     );
   });
 
+  it.each(['1', '2'])(
+    'embedded mode on the event MPM refuses --threads %s (fewer than it handles)',
+    (threads) => {
+      const raw = { app: 'app.wsgi', 'embedded-mode': true, 'server-mpm': 'event', threads };
+      expect(failure(raw)).toBe(
+        `--threads: ${threads} is not valid; expected 3 or more with the event MPM in embedded mode (it does not handle fewer threads per process properly), or --server-mpm worker or prefork.`,
+      );
+    },
+  );
+
+  it('the event MPM takes 3 threads in embedded mode, and any count in daemon mode', () => {
+    expect(run({ app: 'app.wsgi', 'embedded-mode': true, 'server-mpm': 'event', threads: '3' }).mpm.mpm).toBe(
+      'event',
+    );
+    expect(run({ app: 'app.wsgi', 'server-mpm': 'event', threads: '1' }).mpm.mpm).toBe('event');
+  });
+
   it('no usable MPM is refused, naming --server-mpm', () => {
     const modules = ALL_MODULES.filter((m) => !m.startsWith('mod_mpm_'));
     expect(failure({}, {}, { modules })).toContain('--server-mpm');
