@@ -78,6 +78,15 @@ describe.each([['daemon mode', []] as const, ['embedded mode', ['--embedded-mode
       // Apache's {SHA} form: base64 of the SHA-1 of the password.
       const sha = createHash('sha1').update(PASSWORD).digest('base64');
       writeFileSync(passwords, `${USER}:{SHA}${sha}\n`, { mode: 0o644 });
+      // An envvars script written for mod_wsgi-express reads the variables its apachectl exports.
+      const envvars = join(cwd, 'compat-envvars');
+      writeFileSync(
+        envvars,
+        'export COMPAT_FROM_ENVVARS="port $MOD_WSGI_HTTP_PORT in $MOD_WSGI_SERVER_ROOT"\n',
+        {
+          mode: 0o644,
+        },
+      );
       const include = join(cwd, 'compat.conf');
       writeFileSync(include, SNIPPET(passwords), { mode: 0o644 });
       server = await startServer(
@@ -85,6 +94,10 @@ describe.each([['daemon mode', []] as const, ['embedded mode', ['--embedded-mode
           join(FIXTURES, 'features', 'compat', 'app.wsgi'),
           '--include-file',
           include,
+          '--envvars-script',
+          envvars,
+          '--passenv',
+          'COMPAT_FROM_ENVVARS',
           '--server-mpm',
           'worker',
           ...extra,
@@ -140,6 +153,13 @@ describe.each([['daemon mode', []] as const, ['embedded mode', ['--embedded-mode
       });
       expect(seen.process.MOD_WSGI_MODULES_DIRECTORY).toMatch(/^\//);
       expect(seen.process.MOD_WSGI_HTTPS_PORT).toBeUndefined();
+    });
+
+    it('exports them to an envvars script, as mod_wsgi-express does', async () => {
+      const seen = JSON.parse((await get(`${server.url}/`)).body.toString()) as {
+        environ: Record<string, string>;
+      };
+      expect(seen.environ.COMPAT_FROM_ENVVARS).toBe(`port ${server.port} in ${server.root}`);
     });
   },
 );
