@@ -415,6 +415,36 @@ function checkDocumentRootApart(what: string, documentRoot: string, serverRoot: 
   }
 }
 
+/**
+ * The same for --url-alias: a target that holds the server root, or lies in it (outside the document
+ * root kept there, such as the default htdocs), would serve envvars, the logs and the configuration.
+ */
+function checkAliasesApart(
+  aliases: readonly UrlAlias[],
+  documentRoot: string,
+  serverRoot: string,
+  ctx: Context,
+): void {
+  const root = ctx.realPath(serverRoot);
+  const doc = ctx.realPath(documentRoot);
+  for (const alias of aliases) {
+    const target = ctx.realPath(alias.path);
+    const how = within(root, target)
+      ? target === root
+        ? 'is'
+        : 'contains'
+      : within(target, root) && !within(target, doc)
+        ? 'is inside'
+        : undefined;
+    if (how) {
+      throw new UsageError(
+        `--url-alias ${alias.url} ${JSON.stringify(alias.path)} ${how} the server root ${JSON.stringify(serverRoot)}, ` +
+          'so Apache would serve its envvars, logs and configuration; give a --server-root outside it (or alias another path).',
+      );
+    }
+  }
+}
+
 function firstExisting(paths: readonly string[]): string | undefined {
   return paths.find((p) => statOf(p)?.isFile());
 }
@@ -485,6 +515,7 @@ function resolveCore(
         : `the current directory ${JSON.stringify(ctx.cwd)} (served with --application-type static)`;
     checkDocumentRootApart(what, paths.documentRoot, serverRoot, ctx);
   }
+  checkAliasesApart(aliasesOf(opts, ctx.cwd), paths.documentRoot, serverRoot, ctx);
   // sun_path is bytes: a non-ASCII root takes more of it than its JavaScript length says.
   if (mode !== 'static' && Buffer.byteLength(paths.socketPrefix) + SOCKET_SUFFIX_WORST > SOCKET_PATH_MAX) {
     const option = opts.socketPrefix ? 'socket-prefix' : 'server-root';

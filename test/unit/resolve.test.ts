@@ -346,6 +346,31 @@ describe('operating mode', () => {
     });
   });
 
+  describe('a --url-alias to, around or into the server root is refused', () => {
+    it.each([
+      ['the server root', 'ar', 'is'],
+      ['its parent', '.', 'contains'],
+      ['a directory inside it', 'ar/logs', 'is inside'],
+      ['a file inside it', 'ar/envvars', 'is inside'],
+    ])('%s', (_what, target, how) => {
+      mkdirSync(join(dir, 'ar', 'logs'), { recursive: true });
+      writeFileSync(join(dir, 'ar', 'envvars'), 'export A=b\n');
+      expect(failure({ 'server-root': 'ar', 'url-alias': ['/x', target] })).toBe(
+        `--url-alias /x ${JSON.stringify(join(dir, target).replace(/\/\.$/, ''))} ${how} the server root ${JSON.stringify(join(dir, 'ar'))}, so Apache would serve its envvars, logs and configuration; give a --server-root outside it (or alias another path).`,
+      );
+    });
+    it('but one into the document root kept in the server root is fine, and so is one elsewhere', () => {
+      mkdirSync(join(dir, 'ar2', 'site', 'img'), { recursive: true });
+      const config = run({
+        'server-root': 'ar2',
+        'document-root': 'ar2/site',
+        'url-alias': ['/img', 'ar2/site/img'],
+      });
+      expect(config.aliases.map((a) => a.url)).toEqual(['/img']);
+      expect(run({ 'url-alias': ['/s', 'static'] }).aliases.map((a) => a.url)).toEqual(['/s']);
+    });
+  });
+
   it('static without a directory serves the current one', () => {
     const cwd = join(dir, 'static');
     const config = run({ 'application-type': 'static' }, { cwd, env: { TMPDIR: dir, LANG: 'C' } });
