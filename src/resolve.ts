@@ -811,15 +811,16 @@ function checkSupported(opts: Options, discovery: Discovery): void {
 function checkMpmLimits(settings: MpmSettings, opts: Options): void {
   const value = (name: string) => settings.directives.find(([d]) => d === name)?.[1] ?? 0;
   const serverLimit = APACHE_LIMITS.serverLimit[settings.mpm];
+  const threadLimit = APACHE_LIMITS.threadLimit[settings.mpm];
   const given = ['processes', 'threads', 'max-clients']
     .filter((name) => (opts as unknown as Record<string, unknown>)[camel(name)] !== undefined)
     .map((name) => `--${name} ${(opts as unknown as Record<string, number>)[camel(name)]}`);
   const asked = given.length ? given.join(' with ') : 'the defaults';
-  if (value('ServerLimit') > serverLimit || value('ThreadLimit') > APACHE_LIMITS.threadLimit) {
+  if (value('ServerLimit') > serverLimit || value('ThreadLimit') > threadLimit) {
     throw new UsageError(
       `${asked} needs ServerLimit ${value('ServerLimit')} and ThreadLimit ${value('ThreadLimit')}, ` +
         `more than Apache's ${settings.mpm} MPM allows (ServerLimit ${serverLimit}, ThreadLimit ` +
-        `${APACHE_LIMITS.threadLimit}); give fewer processes, threads or clients.`,
+        `${threadLimit}); give fewer processes, threads or clients.`,
     );
   }
 }

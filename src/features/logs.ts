@@ -9,7 +9,7 @@
  * pipe, PidFile, the daemon's name, the application group, the locale and the apachectl shebang.
  * Everything else is printed by templates/features/logs.hbs or added to the WSGIDaemonProcess line.
  */
-import { accessSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 
 import type { Discovery } from '../discovery.js';
@@ -359,8 +359,60 @@ function processNameOf(
   );
 }
 
-function checkPidFile(opts: Options, path: string): void {
+/** The files express-wsgi writes or Apache keeps in the server root: no log or pid file may be one. */
+function generatedFiles(core: CoreConfig): Map<string, string> {
+  const { paths } = core;
+  return new Map([
+    [paths.httpdConf, 'httpd.conf'],
+    [paths.apachectl, 'apachectl'],
+    [paths.envvars, 'envvars'],
+    [paths.rewriteRules, 'rewrite.conf'],
+    [paths.handler, 'the handler script'],
+    [paths.welcome, 'the welcome app'],
+    [join(paths.serverRoot, '.lock'), 'the server root lock'],
+  ]);
+}
+
+/** Each log file Apache appends to: not a file express-wsgi writes, not the pid file, not a directory. */
+function checkLogFiles(opts: Options, core: CoreConfig): void {
+  if (core.log.toTerminal) {
+    return;
+  }
+  const generated = generatedFiles(core);
+  const logs: [string, string, string | undefined][] = [
+    ['error-log-name', opts.errorLogName, core.log.errorLog],
+    ['access-log-name', opts.accessLogName, core.log.accessLog?.file],
+    ['startup-log-name', opts.startupLogName, core.log.startupLog],
+  ];
+  for (const [option, given, path] of logs) {
+    if (path === undefined) {
+      continue;
+    }
+    const taken = generated.get(path) ?? (path === core.paths.pidFile ? 'the pid file' : undefined);
+    if (taken) {
+      throw badValue(option, given, `a file name of its own (${path} is ${taken})`);
+    }
+    if (statOf(path)?.isDirectory()) {
+      throw badValue(option, given, `a file name (${path} is a directory)`);
+    }
+  }
+}
+
+function checkPidFile(opts: Options, path: string, core: CoreConfig): void {
   const given = opts.pidFile as string;
+  const taken = generatedFiles(core).get(path);
+  if (taken) {
+    throw badValue('pid-file', given, `a file name of its own (${path} is ${taken})`);
+  }
+  // Apache overwrites the pid file and deletes it on stop: an existing one must be a pid file.
+  const st = statOf(path);
+  if (st?.isFile() && !/^\d*\s*$/.test(readFileSync(path, 'latin1').slice(0, 64))) {
+    throw badValue(
+      'pid-file',
+      given,
+      `a new file or an old pid file (${path} holds something else, which Apache would delete)`,
+    );
+  }
   const parent = dirname(path);
   if (!statOf(parent)?.isDirectory()) {
     throw badValue('pid-file', given, `a file in an existing directory (${parent} does not exist)`);
@@ -442,6 +494,7 @@ export function resolve({ opts, ctx, discovery, core }: FeatureInput): LogsResul
   if (opts.accessLog && !opts.logToTerminal && opts.accessLogName === opts.errorLogName) {
     throw badValue('access-log-name', opts.accessLogName, 'a name other than the error log’s');
   }
+  checkLogFiles(opts, core);
   const { rotation } = core.log;
   if (rotation) {
     const names = [opts.errorLogName, ...(opts.accessLog ? [opts.accessLogName] : [])];
@@ -463,7 +516,7 @@ export function resolve({ opts, ctx, discovery, core }: FeatureInput): LogsResul
 
   // Processes.
   if (opts.pidFile !== undefined) {
-    checkPidFile(opts, core.paths.pidFile);
+    checkPidFile(opts, core.paths.pidFile, core);
     summary.push(['PID File', core.paths.pidFile]);
   }
   const processName = processNameOf(opts, ctx, discovery, core);

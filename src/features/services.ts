@@ -468,6 +468,14 @@ function servicesOf(input: FeatureInput, extra: readonly ServiceSpec[], warnings
     const group = groups.has(spec.name)
       ? account('service-group', groups.get(spec.name) as string, (v) => ctx.accounts.group(v))
       : undefined;
+    // As for --group: group root would let the service read and write whatever root's group may.
+    if (group && group.id === 0) {
+      throw badValue(
+        'service-group',
+        group.name,
+        'an unprivileged group: a service must not run with group root (gid 0)',
+      );
+    }
     const logFile = logs.has(spec.name) ? serviceLogFile(logs.get(spec.name) as string, core) : undefined;
     const rotation = core.log.rotation;
     const options: [string, string | number][] = [['display-name', '%{GROUP}']];

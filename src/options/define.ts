@@ -99,7 +99,8 @@ export const LIMITS = {
  */
 export const APACHE_LIMITS = {
   serverLimit: { event: 20000, worker: 20000, prefork: 200000 },
-  threadLimit: 100000,
+  // MAX_THREAD_LIMIT in Apache's worker.c and event.c (prefork has no threads).
+  threadLimit: { event: 100000, worker: 20000, prefork: 1 },
   daemonThreads: 65533,
 } as const;
 

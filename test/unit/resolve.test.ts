@@ -768,6 +768,15 @@ describe('modules', () => {
     expect(run({ app: 'app.wsgi', 'server-mpm': 'event', threads: '1' }).mpm.mpm).toBe('event');
   });
 
+  it("embedded mode keeps to each MPM's own ThreadLimit (worker 20000, event 100000)", () => {
+    const raw = { app: 'app.wsgi', 'embedded-mode': true, processes: '1' };
+    expect(failure({ ...raw, 'server-mpm': 'worker', threads: '20001' })).toBe(
+      "--processes 1 with --threads 20001 needs ServerLimit 2 and ThreadLimit 20001, more than Apache's worker MPM allows (ServerLimit 20000, ThreadLimit 20000); give fewer processes, threads or clients.",
+    );
+    expect(run({ ...raw, 'server-mpm': 'worker', threads: '20000' }).mpm.mpm).toBe('worker');
+    expect(run({ ...raw, 'server-mpm': 'event', threads: '20001' }).mpm.mpm).toBe('event');
+  });
+
   it('no usable MPM is refused, naming --server-mpm', () => {
     const modules = ALL_MODULES.filter((m) => !m.startsWith('mod_mpm_'));
     expect(failure({}, {}, { modules })).toContain('--server-mpm');

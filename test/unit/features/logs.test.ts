@@ -283,6 +283,41 @@ describe('--pid-file', () => {
       '--pid-file: "run" is not valid; expected a file name (it is a directory).',
     );
   });
+
+  it('refuses a file express-wsgi writes, and an existing file that is no pid file (Apache would delete it)', () => {
+    mkdirSync(join(dir, 'root'), { recursive: true });
+    const conf = join(dir, 'root', 'httpd.conf');
+    expect(refusal({ 'pid-file': conf })).toBe(
+      `--pid-file: ${JSON.stringify(conf)} is not valid; expected a file name of its own (${conf} is httpd.conf).`,
+    );
+    writeFileSync(join(dir, 'precious.txt'), 'not a pid\n');
+    expect(refusal({ 'pid-file': 'precious.txt' })).toBe(
+      `--pid-file: "precious.txt" is not valid; expected a new file or an old pid file (${dir}/precious.txt holds something else, which Apache would delete).`,
+    );
+    writeFileSync(join(dir, 'old.pid'), '4242\n');
+    expect(run({ 'pid-file': 'old.pid' }).paths.pidFile).toBe(join(dir, 'old.pid'));
+  });
+});
+
+describe('log file names', () => {
+  it.each([
+    ['error-log-name', 'apachectl', 'apachectl'],
+    ['error-log-name', 'envvars', 'envvars'],
+    ['error-log-name', 'httpd.pid', 'the pid file'],
+    ['startup-log-name', 'handler.wsgi', 'the handler script'],
+  ])('--%s %s is refused: Apache would append its log to %s', (option, name, what) => {
+    const raw = option === 'startup-log-name' ? { 'startup-log': true, [option]: name } : { [option]: name };
+    expect(refusal(raw)).toBe(
+      `--${option}: ${JSON.stringify(name)} is not valid; expected a file name of its own (${join(dir, 'root', name)} is ${what}).`,
+    );
+  });
+
+  it('--access-log-name naming a directory is refused', () => {
+    mkdirSync(join(dir, 'root', 'htdocs'), { recursive: true });
+    expect(refusal({ 'access-log': true, 'access-log-name': 'htdocs' })).toBe(
+      `--access-log-name: "htdocs" is not valid; expected a file name (${join(dir, 'root', 'htdocs')} is a directory).`,
+    );
+  });
 });
 
 describe('--process-name', () => {

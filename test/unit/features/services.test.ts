@@ -259,6 +259,12 @@ describe('--service-script and friends', () => {
       '--service-group: "nogroupatall" is not valid; expected an existing group name or #gid',
     ],
     ['service-group', ['tock', 'staff'], 'expected the NAME of a --service-script (tick)'],
+    [
+      'service-group',
+      ['tick', 'root'],
+      '--service-group: "root" is not valid; expected an unprivileged group: a service must not run with group root (gid 0)',
+    ],
+    ['service-group', ['tick', '#0'], 'expected an unprivileged group'],
     ['service-log-file', ['tock', 'x.log'], 'expected the NAME of a --service-script (tick)'],
     [
       'service-user',
