@@ -72,7 +72,12 @@ function openLockFile(path: string, uid: number): number {
   let fd: number;
   try {
     // Read-only: Apache and the application inherit it, and must not be able to change it.
-    fd = openSync(path, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    // Non-blocking: opening a FIFO put there would otherwise wait for a writer forever.
+    fd = openSync(
+      path,
+      constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+      0o600,
+    );
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') {
@@ -187,7 +192,9 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
       closeSync(record);
     }
   } catch (error) {
-    // A full disk, say: leave no root behind that this call created.
+    // A full disk, say: leave no root behind that this call created, and name the file (a write
+    // to a descriptor reports none).
+    (error as NodeJS.ErrnoException).path ??= path;
     closeSync(fd);
     if (created) {
       removeNewRoot(root);

@@ -3,8 +3,8 @@
  * one becomes Ready and runs its own configuration; the other exits non-zero with one message,
  * having written nothing. apachectl start and setup-server honour the same lock.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, test } from '@jest/globals';
@@ -117,6 +117,21 @@ describe('the server root lock', () => {
       await stop(winner);
       expect(winner.exit).toBe(0);
       await waitFor(() => processesOf(root).length === 0, 20_000, 'the winner to stop');
+    }
+  });
+
+  test('a .lock that is a FIFO is refused at once, not waited on', async () => {
+    const cwd = makeWorkdir();
+    const root = join(cwd, 'root');
+    mkdirSync(root, { mode: 0o755 });
+    execFileSync('mkfifo', [join(root, '.lock')]);
+    for (const command of ['setup-server', 'start-server']) {
+      const result = await runCli(
+        [command, 'hello.wsgi', '--port', String(await freePort()), '--server-root', root],
+        cwd,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`${JSON.stringify(join(root, '.lock'))} is not a regular file`);
     }
   });
 

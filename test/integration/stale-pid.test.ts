@@ -97,3 +97,22 @@ describe('a stale pid file naming an unrelated live process', () => {
     expect(alive(bystander.pid as number)).toBe(true);
   });
 });
+
+test('apachectl stop leaves alone another program whose arguments name the server root', async () => {
+  const cwd = makeWorkdir();
+  const root = join(cwd, 'root');
+  const setup = await runCli(['setup-server', 'hello.wsgi', '--server-root', root], cwd);
+  expect(setup.code).toBe(0);
+  // Not httpd, though `-d ROOT` is among its arguments, as among those of Apache's processes.
+  const lookalike = spawn('/usr/bin/python3', ['-c', 'import time; time.sleep(120)', '-d', root], {
+    stdio: 'ignore',
+  });
+  try {
+    await waitFor(() => processesOf(root).includes(lookalike.pid as number), 10_000, 'the look-alike to run');
+    const stop = await run(join(root, 'apachectl'), ['stop'], { cwd });
+    expect(stop.stdout + stop.stderr).not.toContain('stopping what is left');
+    expect(alive(lookalike.pid as number)).toBe(true);
+  } finally {
+    lookalike.kill('SIGKILL');
+  }
+});
