@@ -6,7 +6,7 @@ import { systemAccounts } from '../accounts.js';
 import { discover } from '../discovery.js';
 import { holdSignals } from '../early-signals.js';
 import { err, out } from '../log.js';
-import { parseOptions } from '../options/parse.js';
+import { blamingSources, parseOptions } from '../options/parse.js';
 import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
 import { realPathOf } from '../real-path.js';
 import { render } from '../render.js';
@@ -30,17 +30,19 @@ export async function serve(
     modWsgiModule: opts.modWsgiModule,
   });
   const uid = getuid?.() ?? 0;
-  const config = resolve({ ...opts, setupOnly: setupOnly || opts.setupOnly }, discovery, {
-    cwd: process.cwd(),
-    env: process.env,
-    uid,
-    gid: getgid?.() ?? 0,
-    cpus: availableParallelism(),
-    accounts: systemAccounts(),
-    argv: ['express-wsgi', ...argv],
-    version: VERSION,
-    realPath: realPathOf,
-  });
+  const config = blamingSources(opts, () =>
+    resolve({ ...opts, setupOnly: setupOnly || opts.setupOnly }, discovery, {
+      cwd: process.cwd(),
+      env: process.env,
+      uid,
+      gid: getgid?.() ?? 0,
+      cpus: availableParallelism(),
+      accounts: systemAccounts(),
+      argv: ['express-wsgi', ...argv],
+      version: VERSION,
+      realPath: realPathOf,
+    }),
+  );
   // Render and check everything before writing anything, so every refusal leaves the disk as it was.
   const files = render(config);
   if (!config.setupOnly) {

@@ -223,7 +223,7 @@ export function parseOptions(raw: Raw, env: NodeJS.ProcessEnv = {}): Options {
             ? (['file', fromFile[spec.name]] as const)
             : ([undefined, undefined] as const);
     source[spec.name] = where;
-    out[camel(spec.name)] = withSource(spec, where, configPath, () => convert(spec, value));
+    out[camel(spec.name)] = withSource(spec.name, where, configPath, () => convert(spec, value));
   }
   const app = raw.app === undefined ? undefined : String(raw.app);
   if (app !== undefined && source['entry-point'] === 'file') {
@@ -240,28 +240,50 @@ export function parseOptions(raw: Raw, env: NodeJS.ProcessEnv = {}): Options {
   if (app !== undefined && UNSAFE.test(app)) {
     throw badValue('entry-point', app, 'a path without line breaks, NUL bytes or ${...}');
   }
-  return { ...out, app } as unknown as Options;
+  return { ...out, app, sources: { of: source, configPath } } as unknown as Options;
 }
 
-/** Converts a value; a complaint about one from EXPRESS_WSGI_* or a --config file says where it came from. */
-function withSource(
-  spec: Spec,
-  where: string | undefined,
-  configPath: string | undefined,
-  run: () => unknown,
-) {
+/**
+ * Runs a step after parsing (resolve): a complaint it makes about an option set by EXPRESS_WSGI_*
+ * or a --config file names that variable or file, as parsing's own complaints do.
+ */
+export function blamingSources<T>(opts: Options, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    const prefix = `--${spec.name}: `;
-    if (!(error instanceof UsageError) || !error.message.startsWith(prefix) || where === 'argv') {
+    const name = error instanceof UsageError ? /^--([a-z0-9-]+): /.exec(error.message)?.[1] : undefined;
+    if (name === undefined || !opts.sources) {
+      throw error;
+    }
+    return withSource(name, opts.sources.of[name], opts.sources.configPath, () => {
+      throw error;
+    });
+  }
+}
+
+/** Converts a value; a complaint about one from EXPRESS_WSGI_* or a --config file says where it came from. */
+function withSource<T>(
+  name: string,
+  where: string | undefined,
+  configPath: string | undefined,
+  run: () => T,
+): T {
+  try {
+    return run();
+  } catch (error) {
+    const prefix = `--${name}: `;
+    if (
+      !(error instanceof UsageError) ||
+      !error.message.startsWith(prefix) ||
+      (where !== 'env' && where !== 'file')
+    ) {
       throw error;
     }
     const rest = error.message.slice(prefix.length);
     throw new UsageError(
       where === 'env'
-        ? `${envName(spec.name)} (--${spec.name}): ${rest}`
-        : `--config ${JSON.stringify(configPath)}, "${spec.name}": ${rest}`,
+        ? `${envName(name)} (--${name}): ${rest}`
+        : `--config ${JSON.stringify(configPath)}, "${name}": ${rest}`,
     );
   }
 }

@@ -321,4 +321,9 @@ export const SCHEMA = [
 export type Options = OptionsOf<typeof SCHEMA> & {
   /** The positional APP argument, before --entry-point is applied. */
   readonly app?: string;
+  /** Where each option came from, so later complaints can name an EXPRESS_WSGI_* variable or file. */
+  readonly sources?: {
+    readonly of: Readonly<Record<string, 'argv' | 'env' | 'file' | undefined>>;
+    readonly configPath?: string;
+  };
 };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { UsageError } from '../../src/errors.js';
-import { envName, parseOptions } from '../../src/options/parse.js';
+import { blamingSources, envName, parseOptions } from '../../src/options/parse.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ew-sources-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -178,6 +178,44 @@ describe('--config', () => {
   it('refuses a file that does not exist, naming --config', () => {
     expect(() => parseOptions({ config: join(dir, 'missing.json') })).toThrow(
       /^--config: ".*missing\.json" is not valid/,
+    );
+  });
+});
+
+describe('complaints after parsing (resolve) name the source too', () => {
+  const blamed = (raw: Record<string, unknown>, env: NodeJS.ProcessEnv, message: string) => {
+    const opts = parseOptions(raw, env);
+    let error: unknown;
+    try {
+      blamingSources(opts, () => {
+        throw new UsageError(message);
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  };
+
+  it('an EXPRESS_WSGI_* variable', () => {
+    expect(blamed({}, { EXPRESS_WSGI_USER: 'root' }, '--user: "root" is not valid; expected x.')).toBe(
+      'EXPRESS_WSGI_USER (--user): "root" is not valid; expected x.',
+    );
+  });
+
+  it('a --config file', () => {
+    const path = configFile({ group: 'root' });
+    expect(blamed({ config: path }, {}, '--group: "root" is not valid; expected y.')).toBe(
+      `--config ${JSON.stringify(path)}, "group": "root" is not valid; expected y.`,
+    );
+  });
+
+  it('the command line, or a message about no single option, is left as it is', () => {
+    expect(blamed({ user: 'root' }, { EXPRESS_WSGI_USER: 'nobody' }, '--user: "root" is bad.')).toBe(
+      '--user: "root" is bad.',
+    );
+    expect(blamed({}, { EXPRESS_WSGI_USER: 'root' }, 'the server root is in use.')).toBe(
+      'the server root is in use.',
     );
   });
 });
