@@ -350,10 +350,13 @@ function aliasesOf(opts: Options, cwd: string): UrlAlias[] {
 }
 
 function requestReadTimeout(opts: Options): string {
-  const clause = (name: string, t: number, max: number, rate: number) => {
+  const clause = (name: string, t: number, given: number, rate: number) => {
     if (t === 0) {
       return `${name}=0`;
     }
+    // A default maximum below a timeout the user raised is no mistake of theirs: no range then.
+    const maxByDefault = opts.sources !== undefined && opts.sources.of[`${name}-max-timeout`] === undefined;
+    const max = maxByDefault && given !== 0 && given < t ? t : given;
     if (max !== 0 && max < t) {
       throw badValue(`${name}-max-timeout`, max, `0 or at least --${name}-timeout (${t})`);
     }
@@ -597,6 +600,16 @@ function resolveCore(
     maximumSpareWorkers: opts.maximumSpareWorkers,
   });
   checkMpmLimits(mpmConfig, opts);
+  // Said rather than done silently: Apache is sized by the application's own capacity here.
+  if (opts.maxClients !== undefined && (mode === 'embedded' || debug)) {
+    warnings.push(
+      `--max-clients: no effect in embedded mode, where Apache's capacity is --processes × --threads (${processes * threads}).`,
+    );
+  } else if (opts.maxClients !== undefined && opts.maxClients < processes * threads) {
+    warnings.push(
+      `--max-clients ${opts.maxClients}: raised to ${processes * threads}, the requests the daemon processes take at once (--processes × --threads).`,
+    );
+  }
 
   const wanted = [
     'unixd',

@@ -286,6 +286,10 @@ const CASES: Record<string, Case> = {
     ],
     conf: ['RequestReadTimeout header=15 body=15-60,MinRate=500', 'Timeout 5'],
   },
+  'a header timeout above the default maximum: no range, and no complaint about an option not given': {
+    args: ['--header-timeout', '60'],
+    conf: ['RequestReadTimeout header=60,MinRate=500 body=15,MinRate=500'],
+  },
   'a document root with a directory index': {
     args: ['app.wsgi', '--document-root', 'static', '--directory-index', 'index.html'],
     conf: [

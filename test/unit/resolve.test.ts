@@ -777,6 +777,23 @@ describe('modules', () => {
     expect(run({ ...raw, 'server-mpm': 'event', threads: '20001' }).mpm.mpm).toBe('event');
   });
 
+  it("says when --max-clients is raised to the daemons' capacity, or has no effect in embedded mode", () => {
+    expect(run({ app: 'app.wsgi', 'max-clients': '1', processes: '5', threads: '5' }).warnings).toContain(
+      '--max-clients 1: raised to 25, the requests the daemon processes take at once (--processes × --threads).',
+    );
+    const embedded = run({
+      app: 'app.wsgi',
+      'embedded-mode': true,
+      'max-clients': '500',
+      processes: '2',
+      threads: '4',
+    });
+    expect(embedded.warnings).toContain(
+      "--max-clients: no effect in embedded mode, where Apache's capacity is --processes × --threads (8).",
+    );
+    expect(run({ app: 'app.wsgi', 'max-clients': '400' }).warnings.join('\n')).not.toContain('--max-clients');
+  });
+
   it('no usable MPM is refused, naming --server-mpm', () => {
     const modules = ALL_MODULES.filter((m) => !m.startsWith('mod_mpm_'));
     expect(failure({}, {}, { modules })).toContain('--server-mpm');
