@@ -222,6 +222,16 @@ export function resolve({ opts, core }: FeatureInput): DaemonResult {
       );
     }
   }
+  // Apache would quietly raise MaxSpare to MinSpare + 1: a pair that contradicts itself is a mistake.
+  const minSpare = opts.minimumSpareWorkers;
+  const maxSpare = opts.maximumSpareWorkers;
+  if (minSpare !== undefined && maxSpare !== undefined && minSpare > maxSpare) {
+    throw badValue(
+      'maximum-spare-workers',
+      maxSpare,
+      `a fraction at least --minimum-spare-workers (${minSpare})`,
+    );
+  }
   for (const [name, minimum] of Object.entries(BUFFER_MINIMUM)) {
     const value = valueOf(opts, name) as number;
     if (value !== 0 && value < minimum) {

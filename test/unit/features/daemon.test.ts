@@ -338,6 +338,12 @@ describe('worker fractions', () => {
     expect(httpdConf(config)).toMatch(/^MaxSpareThreads 128$/m);
   });
 
+  it('a minimum spare fraction above the maximum is refused (Apache would quietly change it)', () => {
+    expect(refusal({ ...big, 'minimum-spare-workers': '0.5', 'maximum-spare-workers': '0.1' })).toBe(
+      '--maximum-spare-workers: 0.1 is not valid; expected a fraction at least --minimum-spare-workers (0.5).',
+    );
+  });
+
   it('0 gives the floor of one process / one child of threads', () => {
     const config = run({
       ...big,
