@@ -32,7 +32,7 @@ import { join } from 'node:path';
 
 import { EnvironmentError, UsageError } from './errors.js';
 import type { ServerConfig } from './resolve.js';
-import { checkServerRoot } from './write.js';
+import { checkNoForeignFiles, checkServerRoot } from './write.js';
 
 export interface ServerLock {
   /** The locked file's descriptor, to hand on to Apache. */
@@ -169,6 +169,7 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
   const root = config.paths.serverRoot;
   const created = makeRoot(root, uid);
   const path = join(root, '.lock');
+  const lockExisted = existsSync(path);
   const fd = openLockFile(path, uid);
   if (!tryLock(fd, path)) {
     closeSync(fd);
@@ -182,6 +183,18 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
         ? 'stop it before writing its server root, or give another --server-root.'
         : 'stop it first, or give another --server-root.';
     throw new UsageError(`--server-root: ${JSON.stringify(root)} is in use by ${name}; ${advice}`);
+  }
+  // Only with the lock held: a rival's half-written files are not someone else's files then.
+  try {
+    checkNoForeignFiles(root);
+  } catch (error) {
+    closeSync(fd);
+    if (created) {
+      removeNewRoot(root);
+    } else if (!lockExisted) {
+      rmSync(path, { force: true }); // leave the directory (say, /etc) as it was
+    }
+    throw error;
   }
   // Ours now: record who we are (the file is 0600 and ours, so only we and root read it).
   try {

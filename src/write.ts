@@ -70,6 +70,13 @@ export function checkServerRoot(root: string, uid: number): void {
       `--server-root: ${JSON.stringify(root)} ${problem}; refusing to use it. Remove it, or give another --server-root.`,
     );
   }
+}
+
+/**
+ * Refuses an existing directory holding files express-wsgi did not write (see foreignFiles). Run
+ * with the server root's lock held, so that a rival run's files being written are not counted.
+ */
+export function checkNoForeignFiles(root: string): void {
   const foreign = foreignFiles(root);
   if (foreign.length) {
     const shown = `${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}`;
@@ -335,6 +342,7 @@ function makeFeatureDirectories(config: ServerConfig, at: (path: string) => stri
 export function writeServerRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
   const { serverRoot } = config.paths;
   checkServerRoot(serverRoot, uid);
+  checkNoForeignFiles(serverRoot);
   for (const file of files) {
     if (file.keepExisting) {
       checkKeptFile(file.path, uid);

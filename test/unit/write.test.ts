@@ -23,7 +23,7 @@ import type { Accounts } from '../../src/accounts.js';
 import { UsageError } from '../../src/errors.js';
 import { render, type RenderedFile } from '../../src/render.js';
 import { resolve, type ServerConfig } from '../../src/resolve.js';
-import { checkKeptFile, checkServerRoot, writeServerRoot } from '../../src/write.js';
+import { checkKeptFile, checkNoForeignFiles, checkServerRoot, writeServerRoot } from '../../src/write.js';
 import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from './helpers/fakes.js';
 
 const uid = process.getuid?.() ?? 0;
@@ -286,7 +286,7 @@ describe('refusals', () => {
       root,
       root,
       () => writeServerRoot(config, files, uid),
-      () => checkServerRoot(root, uid),
+      () => checkNoForeignFiles(root),
       /holds files express-wsgi did not write \(httpd\.conf, notes\.txt\); give a new or empty directory/,
     );
   });
@@ -295,7 +295,7 @@ describe('refusals', () => {
     const { root, config, files } = setup();
     mkdirSync(join(root, 'logs'), { recursive: true });
     writeFileSync(join(root, 'envvars'), 'export A=b\n', { mode: 0o644 });
-    expect(() => checkServerRoot(root, uid)).not.toThrow();
+    expect(() => checkNoForeignFiles(root)).not.toThrow();
     writeServerRoot(config, files, uid);
     expect(readFileSync(join(root, 'envvars'), 'utf8')).toBe('export A=b\n');
   });
