@@ -2,12 +2,16 @@
  * Apache MPM sizing. Embedded mode and prefork use mod_wsgi-express's formulas (reference §4.9).
  * Daemon mode with a threaded MPM does not: there Apache only relays requests to the daemons,
  * and measurements (docs/performance.md) showed what keeps a loaded server from failing requests:
- * - the worker MPM, because event closes keep-alive connections whenever all the threads of one of
- *   its processes are busy (wrk counted 35-65 errors at 256 connections even with 300 threads);
+ * - the event MPM with all its threads in one process (up to EVENT_THREADS_PER_PROCESS). Event
+ *   closes the idle keep-alive connections of a process whose threads are all busy (wrk counted
+ *   35-65 errors at 256 connections with 5 processes of 64 threads), so one big process that
+ *   never runs out of threads before the whole server does. Event, not worker, because at a
+ *   graceful restart event closes idle kept-alive connections, while a worker (or prefork) child
+ *   of the old generation keeps them and relays their next request to a daemon of the new
+ *   generation, which mod_wsgi refuses ("Request origin could not be validated": 500);
  * - a thread per client connection: at least FRONT_CAPACITY, all started up front, because a pool
  *   that grows on demand grows too slowly for a burst (thousands of errors at 256 connections);
- * - processes of up to 64 threads (Apache's default ThreadLimit) rather than ~20, as fewer
- *   processes cost less memory and a relay thread is cheap.
+ * - worker, when asked for, in processes of up to 64 threads (Apache's default ThreadLimit).
  */
 
 export type Mpm = 'event' | 'worker' | 'prefork';
@@ -38,18 +42,21 @@ export interface CapacityInput {
 }
 
 /**
- * Worker first in daemon mode too (see above). Event misbehaves with fewer than 3 threads per
- * process (mod_wsgi 4.8.0 notes), one more reason for embedded mode to avoid it.
+ * Event first in daemon mode (see above), where Apache's threads only relay. Embedded mode runs
+ * the application in Apache's threads, which event misbehaves with when there are fewer than 3
+ * per process (mod_wsgi 4.8.0 notes), so worker there.
  */
 export const MPM_PREFERENCE = {
-  daemon: ['worker', 'event', 'prefork'],
+  daemon: ['event', 'worker', 'prefork'],
   embedded: ['worker', 'prefork'],
 } as const;
 
 /** Client connections a daemon-mode server holds at once by default: 256 with headroom. */
 export const FRONT_CAPACITY = 320;
-/** Threads per Apache process in daemon mode at most. */
+/** Threads per Apache process in daemon mode at most, worker MPM. */
 export const FRONT_THREADS_PER_PROCESS = 64;
+/** Threads per Apache process in daemon mode at most, event MPM (one process up to this). */
+export const EVENT_THREADS_PER_PROCESS = 1000;
 
 export function pickMpm(
   embedded: boolean,
@@ -124,8 +131,10 @@ function daemonSettings(input: CapacityInput): MpmSettings {
     };
   }
   const mc = maxClients !== undefined ? Math.max(maxClients, p * t) : Math.max(FRONT_CAPACITY, reference);
-  const tpc = Math.min(mc, FRONT_THREADS_PER_PROCESS);
-  const sl = Math.ceil(mc / tpc);
+  const perProcess = mpm === 'event' ? EVENT_THREADS_PER_PROCESS : FRONT_THREADS_PER_PROCESS;
+  const sl = Math.ceil(mc / perProcess);
+  // Event: threads spread evenly over the processes, so none is the first to run out.
+  const tpc = mpm === 'event' ? Math.ceil(mc / sl) : Math.min(mc, perProcess);
   // A fixed pool unless the spare-worker fractions say otherwise.
   const initial = input.initialWorkers ?? 1;
   const minSpare = input.minimumSpareWorkers ?? initial;

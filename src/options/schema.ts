@@ -81,7 +81,7 @@ export const SCHEMA = [
   list('server-mpm', 'Server', 'Allowed Apache MPMs in order of preference (repeatable).', {
     metavar: 'NAME',
     choices: ['event', 'worker', 'prefork'],
-    defaultText: 'worker, then event, then prefork (embedded mode: worker, then prefork)',
+    defaultText: 'event, then worker, then prefork (embedded mode: worker, then prefork)',
   }),
   flag('setup-only', 'Server', 'Write the server root and stop; run it later with <server-root>/apachectl.'),
 

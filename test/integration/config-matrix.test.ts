@@ -80,9 +80,9 @@ interface Case {
 const q = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 
 const CASES: Record<string, Case> = {
-  'defaults: welcome page, daemon mode, worker MPM': {
+  'defaults: welcome page, daemon mode, event MPM': {
     args: [],
-    conf: ['# worker MPM', 'WSGIDaemonProcess "localhost:8000"', 'MaxRequestWorkers 320', 'KeepAlive On'],
+    conf: ['# event MPM', 'WSGIDaemonProcess "localhost:8000"', 'MaxRequestWorkers 320', 'KeepAlive On'],
   },
   'the default server root under $TMPDIR': {
     args: ['--port', '8123'],
@@ -101,7 +101,7 @@ const CASES: Record<string, Case> = {
   },
   '4 processes x 25 threads': {
     args: ['app.wsgi', '--processes', '4', '--threads', '25'],
-    conf: ['ThreadsPerChild 64', 'MaxRequestWorkers 320', 'processes="4" threads="25"'],
+    conf: ['ThreadsPerChild 320', 'MaxRequestWorkers 320', 'processes="4" threads="25"'],
   },
   '1 process x 1 thread': { args: ['app.wsgi', '--processes', '1', '--threads', '1'], conf: ['threads="1"'] },
   'worker MPM': {
@@ -318,7 +318,7 @@ const CASES: Record<string, Case> = {
   'an IPv6 host': { args: ['--host', '::1', '--port', '8125'], conf: ['Listen "[::1]:8125"'] },
   '--max-clients and --maximum-requests': {
     args: ['app.wsgi', '--max-clients', '300', '--maximum-requests', '1000'],
-    conf: ['MaxRequestWorkers 320', 'maximum-requests="1000"'],
+    conf: ['MaxRequestWorkers 300', 'maximum-requests="1000"'],
   },
   'reloading on changes': { args: ['app.wsgi', '--reload-on-changes'], notConf: ['WSGIScriptReloading Off'] },
   'reloading disabled': { args: ['app.wsgi', '--disable-reloading'], conf: ['WSGIScriptReloading Off'] },

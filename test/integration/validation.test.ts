@@ -81,7 +81,7 @@ const CASES: [string, string[], string][] = [
   [
     'processes x threads beyond what the MPM can hold',
     ['--processes', '10000', '--threads', '65533'],
-    "more than Apache's worker MPM allows (ServerLimit 20000",
+    "more than Apache's event MPM allows (ServerLimit 20000",
   ],
   ['a timeout range without a minimum rate', ['--header-min-rate', '0'], '--header-min-rate: 0 is not valid'],
   ['processes 0', ['--processes', '0'], '--processes: "0" is not valid'],

@@ -10,23 +10,49 @@ const settings = (input: Partial<CapacityInput> & { mpm: Mpm }) => {
 // Daemon mode with a threaded MPM: Apache relays to the daemons, so it holds at least
 // FRONT_CAPACITY connections, in processes of up to 64 threads, all started up front.
 describe('daemon mode, worker and event', () => {
-  it.each(['event', 'worker'] as const)(
-    '%s, the default 1 process x 5 threads: 5 x 64 threads, all started',
-    (mpm) => {
-      const s = settings({ mpm });
-      expect(s.mpm).toBe(mpm);
-      expect(s.maxClients).toBe(FRONT_CAPACITY);
-      expect(s.d).toMatchObject({
-        ThreadsPerChild: 64,
-        ThreadLimit: 64,
-        ServerLimit: 10, // twice the processes: room for a graceful restart
-        MaxRequestWorkers: 320,
-        StartServers: 5,
-        MinSpareThreads: 320,
-        MaxSpareThreads: 320,
-      });
-    },
-  );
+  it('worker, the default 1 process x 5 threads: 5 x 64 threads, all started', () => {
+    const s = settings({ mpm: 'worker' });
+    expect(s.maxClients).toBe(FRONT_CAPACITY);
+    expect(s.d).toMatchObject({
+      ThreadsPerChild: 64,
+      ThreadLimit: 64,
+      ServerLimit: 10, // twice the processes: room for a graceful restart
+      MaxRequestWorkers: 320,
+      StartServers: 5,
+      MinSpareThreads: 320,
+      MaxSpareThreads: 320,
+    });
+  });
+
+  // Event keeps every thread in one process (up to 1000), so no process runs out of threads
+  // (and closes its idle keep-alive connections) before the whole server does.
+  it('event, the default 1 process x 5 threads: one process of 320 threads, all started', () => {
+    const s = settings({ mpm: 'event' });
+    expect(s.maxClients).toBe(FRONT_CAPACITY);
+    expect(s.d).toMatchObject({
+      ThreadsPerChild: 320,
+      ThreadLimit: 320,
+      ServerLimit: 2, // room for a graceful restart's new process beside the old
+      MaxRequestWorkers: 320,
+      StartServers: 1,
+      MinSpareThreads: 320,
+      MaxSpareThreads: 320,
+    });
+  });
+
+  // Worked by hand for event: SL = ceil(mc/1000); TPC = ceil(mc/SL).
+  it.each([
+    // --max-clients, TPC, SL
+    [1000, 1000, 1],
+    [1001, 501, 2],
+    [2500, 834, 3],
+    [200000, 1000, 200],
+  ])('event, max-clients=%p: TPC %p in %p processes', (mc, tpc, sl) => {
+    const s = settings({ mpm: 'event', processes: 1, threads: 1, maxClients: mc });
+    expect(s.d).toMatchObject({ ThreadsPerChild: tpc, ServerLimit: 2 * sl, MaxRequestWorkers: sl * tpc });
+    expect(s.maxClients).toBe(sl * tpc);
+    expect(s.maxClients).toBeGreaterThanOrEqual(mc);
+  });
 
   // Worked by hand: mc = max(--max-clients, PxT), else max(320, 10 + max(10, int(1.5xPxT)));
   // TPC = min(mc, 64); SL = ceil(mc/TPC); a fixed pool: StartServers = SL, spare threads = SL x TPC;
@@ -187,7 +213,7 @@ describe('embedded mode: a fixed pool of P x T', () => {
 describe('pickMpm', () => {
   it.each([
     // embedded, --server-mpm, installed, expected
-    [false, [], ['event', 'worker', 'prefork'], 'worker'],
+    [false, [], ['event', 'worker', 'prefork'], 'event'],
     [false, [], ['event', 'prefork'], 'event'],
     [false, [], ['prefork'], 'prefork'],
     [true, [], ['event', 'worker', 'prefork'], 'worker'],

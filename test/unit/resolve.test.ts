@@ -245,7 +245,7 @@ describe('operating mode', () => {
       reloading: true,
       reloadOnChanges: false,
     });
-    expect(config.mpm.mpm).toBe('worker');
+    expect(config.mpm.mpm).toBe('event');
     expect(config.capacity).toEqual({ processes: 1, threads: 5 });
   });
 
@@ -712,7 +712,7 @@ describe('modules', () => {
 
   it('loads the MPM first and mod_wsgi last, from the discovered paths', () => {
     const config = run();
-    expect(config.modules[0]).toEqual({ id: 'mpm_worker_module', path: `${MODULES_DIR}/mod_mpm_worker.so` });
+    expect(config.modules[0]).toEqual({ id: 'mpm_event_module', path: `${MODULES_DIR}/mod_mpm_event.so` });
     expect(config.modules.at(-1)).toEqual({ id: 'wsgi_module', path: `${MODULES_DIR}/mod_wsgi.so` });
     expect(ids(config)).toEqual(
       expect.arrayContaining([

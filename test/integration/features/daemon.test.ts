@@ -50,24 +50,25 @@ const CASES: Record<string, Case> = {
         'connect-timeout="15" startup-timeout="15" deadlock-timeout="60" graceful-timeout="15" shutdown-timeout="5" listen-backlog="320"$',
       ),
       line('ListenBacklog 500'),
-      line('StartServers 5'),
+      line('StartServers 1'),
+      line('ThreadsPerChild 320'),
     ],
     notConf: [
       /restart-interval|inactivity-timeout|cpu-time-limit|buffer-size|eviction|interrupt|flush-delay/,
     ],
     summary: ['Queue Backlog      : 320 (connections)', 'Server Backlog     : 500 (connections)'],
   },
-  '--initial-workers (event)': {
-    args: ['--server-mpm', 'event', '--processes', '8', '--threads', '25', '--initial-workers', '0.5'],
+  '--initial-workers (worker)': {
+    args: ['--server-mpm', 'worker', '--processes', '8', '--threads', '25', '--initial-workers', '0.5'],
     conf: [
-      line('# event MPM'),
+      line('# worker MPM'),
       line('StartServers 2'),
       line('MinSpareThreads 128'),
       line('MaxSpareThreads 320'),
     ],
   },
-  '--minimum-spare-workers (event)': {
-    args: ['--server-mpm', 'event', '--processes', '8', '--threads', '25', '--minimum-spare-workers', '0.4'],
+  '--minimum-spare-workers (worker)': {
+    args: ['--server-mpm', 'worker', '--processes', '8', '--threads', '25', '--minimum-spare-workers', '0.4'],
     conf: [line('StartServers 5'), line('MinSpareThreads 128')],
   },
   '--maximum-spare-workers (worker)': {
@@ -101,7 +102,16 @@ const CASES: Record<string, Case> = {
     conf: [line('StartServers 50'), line('MinSpareServers 20'), line('MaxSpareServers 100')],
   },
   'fractions of 0 and 1': {
-    args: ['--initial-workers', '1', '--minimum-spare-workers', '0', '--maximum-spare-workers', '1'],
+    args: [
+      '--server-mpm',
+      'worker',
+      '--initial-workers',
+      '1',
+      '--minimum-spare-workers',
+      '0',
+      '--maximum-spare-workers',
+      '1',
+    ],
     conf: [line('StartServers 5'), line('MinSpareThreads 64'), line('MaxSpareThreads 320')],
   },
   'fractions in embedded mode: ignored, with a warning': {

@@ -309,21 +309,33 @@ describe('worker fractions', () => {
     },
   );
 
-  // 8 processes x 25 threads: max clients max(320, 10 + 300) = 320, 64 threads per child, server limit 5.
-  const big = { processes: '8', threads: '25' };
+  // 8 processes x 25 threads: max clients max(320, 10 + 300) = 320; with the worker MPM 64 threads
+  // per child, server limit 5 (event, the default, keeps them in one process: fractions of one
+  // process round to that process).
+  const big = { processes: '8', threads: '25', 'server-mpm': 'worker' };
 
-  it.each(['worker', 'event'])(
-    '%s: by default every process starts up front and stays (1 / 1 / 1)',
-    (mpm) => {
-      expect(directives(run({ ...big, 'server-mpm': mpm }))).toMatchObject({
-        ThreadsPerChild: 64,
-        ServerLimit: 10,
-        StartServers: 5,
+  it('worker: by default every process starts up front and stays (1 / 1 / 1)', () => {
+    expect(directives(run(big))).toMatchObject({
+      ThreadsPerChild: 64,
+      ServerLimit: 10,
+      StartServers: 5,
+      MinSpareThreads: 320,
+      MaxSpareThreads: 320,
+    });
+  });
+
+  it('event: one process of every thread, started up front, whatever the fractions', () => {
+    const event = { ...big, 'server-mpm': 'event' };
+    for (const extra of [{}, { 'initial-workers': '0.1', 'minimum-spare-workers': '0.1' }]) {
+      expect(directives(run({ ...event, ...extra }))).toMatchObject({
+        ThreadsPerChild: 320,
+        ServerLimit: 2,
+        StartServers: 1,
         MinSpareThreads: 320,
         MaxSpareThreads: 320,
       });
-    },
-  );
+    }
+  });
 
   it('--initial-workers moves StartServers and (by default) MinSpareThreads', () => {
     const config = run({ ...big, 'initial-workers': '0.5' });
@@ -408,18 +420,29 @@ describe('capacity formulas with fractions (src/capacity.ts)', () => {
       }).directives,
     );
 
-  // P=4, T=25: mc max(320, 160) = 320; worker TPC 64, SL 5.
-  it.each(['event', 'worker'] as const)('%s: a fixed pool without fractions', (mpm) => {
-    expect(of(mpm, {})).toMatchObject({ StartServers: 5, MinSpareThreads: 320, MaxSpareThreads: 320 });
+  // P=4, T=25: mc max(320, 160) = 320; worker TPC 64, SL 5; event TPC 320, SL 1.
+  it.each([
+    ['worker', 5, 320],
+    ['event', 1, 320],
+  ] as const)('%s: a fixed pool without fractions', (mpm, start, spare) => {
+    expect(of(mpm, {})).toMatchObject({
+      StartServers: start,
+      MinSpareThreads: spare,
+      MaxSpareThreads: spare,
+    });
   });
 
-  it.each(['event', 'worker'] as const)(
-    '%s: StartServers = max(1, int(i x SL)); spare threads int(f x SL) x TPC',
-    (mpm) => {
+  it.each([
+    ['worker', 64],
+    ['event', 320],
+  ] as const)(
+    '%s: StartServers = max(1, int(i x SL)); spare threads max(TPC, int(f x SL) x TPC)',
+    (mpm, tpc) => {
+      const sl = 320 / tpc;
       expect(of(mpm, { i: 0.35, min: 0.45, max: 0.95 })).toMatchObject({
-        StartServers: 1,
-        MinSpareThreads: 2 * 64,
-        MaxSpareThreads: 4 * 64,
+        StartServers: Math.max(1, Math.floor(0.35 * sl)),
+        MinSpareThreads: Math.max(tpc, Math.floor(0.45 * sl) * tpc),
+        MaxSpareThreads: Math.max(tpc, Math.floor(0.95 * sl) * tpc),
       });
     },
   );
