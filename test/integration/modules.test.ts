@@ -169,6 +169,25 @@ if (modules.length === 0) {
     describe.each(six.map((m) => [m.label, m] as const))(
       '6.x features end to end with the %s module',
       (_, m) => {
+        it("--switch-interval sets the daemon's Python thread switch interval", async () => {
+          const cwd = makeWorkdir();
+          writeFileSync(
+            join(cwd, 'interval.wsgi'),
+            'import sys\n\n\ndef application(environ, start_response):\n' +
+              "    start_response('200 OK', [('Content-Type', 'text/plain')])\n" +
+              '    return [repr(sys.getswitchinterval()).encode()]\n',
+            { mode: 0o644 },
+          );
+          const server = await startServer(
+            ['interval.wsgi', '--mod-wsgi-module', m.path, '--switch-interval', '0.02'],
+            {
+              cwd,
+            },
+          );
+          const res = await get(`${server.url}/`);
+          expect([res.status, res.text]).toEqual([200, '0.02']);
+        });
+
         it('--request-timeout with --interrupt-timeout turns a stuck request into a 504, and the daemon recovers', async () => {
           const { path } = m;
           const cwd = makeWorkdir();
