@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 
 RUNTIME_DEBS="apache2 libapache2-mod-wsgi-py3 python3"
 TEST_DEBS="python3-flask python3-django python3-pastedeploy python3-venv openssl util-linux procps"
+# The module matrix builds mod_wsgi from source as pip would (test/helpers/modules.ts).
+MODULE_BUILD_DEBS="apache2-dev python3-dev"
 debs=$RUNTIME_DEBS
-[ "${1:-}" = "--test" ] && debs="$debs $TEST_DEBS"
+[ "${1:-}" = "--test" ] && debs="$debs $TEST_DEBS $MODULE_BUILD_DEBS"
 
 say() { printf 'express-wsgi bootstrap: %s\n' "$*" >&2; }
 

@@ -19,6 +19,8 @@ chown -R "$user" "$copy"
 
 echo "express-wsgi: integration tests again as the unprivileged user $user"
 cd "$copy"
+# EXPRESS_WSGI_TEST_MODULE_SOURCES: the module matrix reuses (read-only) the modules the root pass built.
 runuser -u "$user" -- env HOME="$copy/.home" TMPDIR=/tmp PATH="$PATH" \
+  EXPRESS_WSGI_TEST_MODULE_SOURCES="${EXPRESS_WSGI_TEST_MODULE_SOURCES:-}" \
   node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js \
   --selectProjects integration --ci
