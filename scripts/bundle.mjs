@@ -50,10 +50,17 @@ const TSC_OUTPUT = (entry) =>
     ? readdirSync(SRC, { withFileTypes: true }).some((e) => e.isDirectory() && e.name === entry.name)
     : entry.name.endsWith('.js') && entry.name !== 'cli.js' && entry.name !== 'docs.js';
 
-// The compile options of src/templates.ts (read from it, so the two cannot drift).
-const templatesSource = readFileSync(join(SRC, 'templates.ts'), 'utf8');
-const COMPILE_OPTIONS = JSON.parse(
-  /COMPILE_OPTIONS = (\{[^}]*\})/.exec(templatesSource)[1].replace(/(\w+):/g, '"$1":'),
+// The compile options of src/render/compile-options.ts, from the module itself.
+const compiled = await build({
+  entryPoints: [join(SRC, 'render/compile-options.ts')],
+  bundle: true,
+  write: false,
+  format: 'esm',
+  platform: 'node',
+  logLevel: 'warning',
+});
+const { COMPILE_OPTIONS } = await import(
+  `data:text/javascript;base64,${Buffer.from(compiled.outputFiles[0].text).toString('base64')}`
 );
 
 function precompiledModule() {
@@ -80,8 +87,10 @@ function precompiledModule() {
 const plugin = {
   name: 'express-wsgi',
   setup(b) {
-    b.onResolve({ filter: /^\.\/templates\.js$/ }, (args) =>
-      args.importer === join(SRC, 'render.ts') ? { path: 'precompiled', namespace: 'templates' } : undefined,
+    b.onResolve({ filter: /^\.\/precompiled\.js$/ }, (args) =>
+      args.importer === join(SRC, 'render/templates.ts')
+        ? { path: 'precompiled', namespace: 'templates' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'templates' }, () => ({
       contents: precompiledModule(),

@@ -1,7 +1,7 @@
 /** module-config and module-location: how to load the mod_wsgi module express-wsgi would use. */
 import { discoverModWsgi } from '../discovery.js';
 import { out } from '../log.js';
-import { apacheQuote } from '../quote.js';
+import { apacheQuote } from '../render/quote.js';
 
 export interface ModuleFlags {
   readonly 'mod-wsgi-module'?: string;

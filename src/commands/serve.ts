@@ -9,12 +9,12 @@ import { err, out } from '../log.js';
 import { blamingSources, parseOptions } from '../options/parse.js';
 import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
 import { realPathOf } from '../real-path.js';
-import { render } from '../render.js';
+import { render } from '../render/render.js';
 import { resolve } from '../resolve.js';
-import { lockServerRoot } from '../server-lock.js';
+import { lockServerRoot } from '../server-root/server-lock.js';
 import { formatSummary, summaryLines } from '../summary.js';
 import { VERSION } from '../version.js';
-import { writeServerRoot } from '../write.js';
+import { writeServerRoot } from '../server-root/write.js';
 
 export async function serve(
   raw: Record<string, unknown>,
@@ -53,7 +53,7 @@ export async function serve(
     }
   }
   // Issue 11 items 7, 8: one start-server/setup-server per server root, locked before anything is
-  // written (src/server-lock.ts); with it held, a pid file naming no Apache of ours is stale.
+  // written (src/server-root/server-lock.ts); with it held, a pid file naming no Apache of ours is stale.
   const lock = lockServerRoot(config, uid, config.setupOnly ? 'setup-server' : 'start-server');
   try {
     writeServerRoot(config, files, uid);

@@ -27,6 +27,7 @@ import type { Discovery } from '../discovery.js';
 import { badValue, UsageError } from '../errors.js';
 import { flag, float, int, LIMITS, list, pairs, str } from '../options/define.js';
 import type { Options } from '../options/schema.js';
+import { PACKAGE_DIR } from '../package-dir.js';
 import type { CoreConfig } from '../resolve.js';
 import { rotatedLog } from './logs.js';
 import type { ExtraDirectory, ExtraFile, FeatureInput, FeatureResult } from './types.js';
@@ -727,7 +728,7 @@ function docsOf(input: FeatureInput, warnings: string[]): ServicesResult['docs']
   if (!input.opts.enableDocs) {
     return undefined;
   }
-  const directory = fileURLToPath(new URL('../../docs', import.meta.url));
+  const directory = fileURLToPath(new URL('docs', PACKAGE_DIR));
   if (!statOf(directory)?.isDirectory()) {
     throw new UsageError(
       `--enable-docs: this installation of express-wsgi has no documentation directory (${directory}); ` +

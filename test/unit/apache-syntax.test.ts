@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 
 import { accessLogFormatCheck, errorLogFormatCheck } from '../../src/options/log-format.js';
-import { apachePath } from '../../src/quote.js';
+import { apachePath } from '../../src/render/quote.js';
 
 describe('apachePath', () => {
   it.each([

@@ -13,7 +13,7 @@ import type { Accounts } from '../../src/accounts.js';
 import { UsageError } from '../../src/errors.js';
 import { LIMITS, type Spec } from '../../src/options/define.js';
 import { SCHEMA } from '../../src/options/schema.js';
-import { render } from '../../src/render.js';
+import { render } from '../../src/render/render.js';
 import { resolve } from '../../src/resolve.js';
 import {
   ALL_MODULES,

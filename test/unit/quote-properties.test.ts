@@ -16,7 +16,7 @@ import fc from 'fast-check';
 
 import { UsageError } from '../../src/errors.js';
 import { rotatedLog } from '../../src/features/logs.js';
-import { apacheQuote, pythonLiteral, QuoteError, shellQuote } from '../../src/quote.js';
+import { apacheQuote, pythonLiteral, QuoteError, shellQuote } from '../../src/render/quote.js';
 import {
   apacheLines,
   apacheWords,

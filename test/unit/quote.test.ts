@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import { UsageError } from '../../src/errors.js';
-import { apacheQuote, pythonLiteral, QuoteError, shellQuote } from '../../src/quote.js';
+import { apacheQuote, pythonLiteral, QuoteError, shellQuote } from '../../src/render/quote.js';
 import { removeDir, tempDir } from './helpers/fakes.js';
 
 const PYTHON = '/usr/bin/python3';

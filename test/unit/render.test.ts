@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../src/accounts.js';
-import { render, type RenderedFile } from '../../src/render.js';
+import { render, type RenderedFile } from '../../src/render/render.js';
 import { type Context, resolve, type ServerConfig } from '../../src/resolve.js';
 import {
   fakeAccounts,

@@ -12,7 +12,7 @@ import type { Accounts } from '../../../src/accounts.js';
 import { type Mpm, mpmSettings } from '../../../src/capacity.js';
 import type { Discovery } from '../../../src/discovery.js';
 import { UsageError } from '../../../src/errors.js';
-import { render } from '../../../src/render.js';
+import { render } from '../../../src/render/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
 import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from '../helpers/fakes.js';

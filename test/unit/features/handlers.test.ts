@@ -13,7 +13,7 @@ import type { Accounts } from '../../../src/accounts.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
 import { OPTIONS } from '../../../src/features/handlers.js';
 import type { Spec } from '../../../src/options/define.js';
-import { render } from '../../../src/render.js';
+import { render } from '../../../src/render/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
 import {

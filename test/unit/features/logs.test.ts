@@ -14,10 +14,10 @@ import type { Accounts } from '../../../src/accounts.js';
 import type { Discovery } from '../../../src/discovery.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
 import { rotatedLog } from '../../../src/features/logs.js';
-import { render } from '../../../src/render.js';
+import { render } from '../../../src/render/render.js';
 import { type Context, resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
-import { writeServerRoot } from '../../../src/write.js';
+import { writeServerRoot } from '../../../src/server-root/write.js';
 import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from '../helpers/fakes.js';
 
 type Raw = Record<string, unknown>;

@@ -12,7 +12,7 @@ import type { Accounts } from '../../../src/accounts.js';
 import type { Discovery } from '../../../src/discovery.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
 import type { ProxyResult } from '../../../src/features/proxy.js';
-import { render } from '../../../src/render.js';
+import { render } from '../../../src/render/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
 import {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Accounts } from '../../../src/accounts.js';
 import type { Discovery } from '../../../src/discovery.js';
 import { UsageError } from '../../../src/errors.js';
-import { render } from '../../../src/render.js';
+import { render } from '../../../src/render/render.js';
 import { type Context, resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
 import {

@@ -24,10 +24,19 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-import { UsageError } from './errors.js';
-import type { ExtraDirectory, FeatureResult } from './features/types.js';
-import type { RenderedFile } from './render.js';
-import type { ServerConfig } from './resolve.js';
+import { UsageError } from '../errors.js';
+import type { ExtraDirectory, FeatureResult } from '../features/types.js';
+import type { ServerConfig } from '../resolve.js';
+
+/** A file to put into the server root (render's FileToWrite has this shape). */
+export interface FileToWrite {
+  /** Absolute path in the server root. */
+  readonly path: string;
+  readonly content: string;
+  readonly mode: number;
+  /** Written only when missing: the user's own edits survive a rerun. */
+  readonly keepExisting?: boolean;
+}
 
 function lstatOrUndefined(path: string) {
   try {
@@ -153,7 +162,7 @@ const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.${
  * Whether the file is already exactly what would be written: a regular file of ours with no other
  * name, this mode and this content. Whoever wrote it synced it then (we sync before renaming).
  */
-function unchanged(file: RenderedFile, uid: number): boolean {
+function unchanged(file: FileToWrite, uid: number): boolean {
   const st = lstatOrUndefined(file.path);
   if (!st?.isFile() || st.uid !== uid || st.nlink !== 1 || (st.mode & 0o7777) !== file.mode) {
     return false;
@@ -169,7 +178,7 @@ function unchanged(file: RenderedFile, uid: number): boolean {
   }
 }
 
-function writeTemp(file: RenderedFile): string {
+function writeTemp(file: FileToWrite): string {
   const temp = tempNameFor(file.path);
   const fd = openSync(temp, 'wx', file.mode);
   try {
@@ -188,7 +197,7 @@ function writeTemp(file: RenderedFile): string {
 }
 
 /** Replaces the file in one step: readers see the old content or the new, never a mix. */
-function writeAtomically(file: RenderedFile): void {
+function writeAtomically(file: FileToWrite): void {
   const temp = writeTemp(file);
   try {
     renameSync(temp, file.path);
@@ -199,7 +208,7 @@ function writeAtomically(file: RenderedFile): void {
 }
 
 /** Creates the file complete or not at all, and never replaces one that exists (the user's edits). */
-function writeIfMissing(file: RenderedFile): void {
+function writeIfMissing(file: FileToWrite): void {
   if (lstatOrUndefined(file.path)) {
     return; // linking would fail with EEXIST: spare writing and syncing the temp file
   }
@@ -216,7 +225,7 @@ function writeIfMissing(file: RenderedFile): void {
 }
 
 /** Temp files a run that was killed mid-write left behind. */
-function removeLeftovers(root: string, files: readonly RenderedFile[]): void {
+function removeLeftovers(root: string, files: readonly FileToWrite[]): void {
   const prefixes = files.map((f) => `.${basename(f.path)}.`);
   for (const name of readdirSync(root)) {
     if (name.endsWith('.tmp') && prefixes.some((p) => name.startsWith(p))) {
@@ -260,7 +269,7 @@ const moved = (path: string, from: string, to: string) =>
  * of a fresh name (mkdtemp: mode 0700, ours, nobody else's to prepare), which is renamed into place
  * at the end. Out of space or permission half-way, it is removed and nothing is left.
  */
-function writeNewRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
+function writeNewRoot(config: ServerConfig, files: readonly FileToWrite[], uid: number): void {
   const { serverRoot, documentRoot, ownDocumentRoot } = config.paths;
   let staging: string;
   try {
@@ -302,7 +311,7 @@ function writeNewRoot(config: ServerConfig, files: readonly RenderedFile[], uid:
  * step removes the temp files and leaves every old file as it was, which is simpler and safer than
  * replacing files one by one and rolling back, which could itself fail.
  */
-function updateRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
+function updateRoot(config: ServerConfig, files: readonly FileToWrite[], uid: number): void {
   const { serverRoot, documentRoot, ownDocumentRoot } = config.paths;
   chmodSync(serverRoot, 0o755);
   if (ownDocumentRoot) {
@@ -339,7 +348,7 @@ function makeFeatureDirectories(config: ServerConfig, at: (path: string) => stri
   }
 }
 
-export function writeServerRoot(config: ServerConfig, files: readonly RenderedFile[], uid: number): void {
+export function writeServerRoot(config: ServerConfig, files: readonly FileToWrite[], uid: number): void {
   const { serverRoot } = config.paths;
   checkServerRoot(serverRoot, uid);
   checkNoForeignFiles(serverRoot);

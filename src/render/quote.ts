@@ -3,7 +3,7 @@
  * last line of defence and refuse what they cannot quote rather than emit something ambiguous.
  */
 
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 export class QuoteError extends UsageError {}
 

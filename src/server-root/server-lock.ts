@@ -30,8 +30,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-import { EnvironmentError, UsageError } from './errors.js';
-import type { ServerConfig } from './resolve.js';
+import { EnvironmentError, UsageError } from '../errors.js';
+import type { ServerConfig } from '../resolve.js';
 import { checkNoForeignFiles, checkServerRoot } from './write.js';
 
 export interface ServerLock {
@@ -49,7 +49,7 @@ export type Holder = 'start-server' | 'setup-server';
 
 const FLOCK = ['/usr/bin/flock', '/bin/flock'];
 
-/** The root must exist to hold its lock: created here as src/write.ts would, with the same checks. */
+/** The root must exist to hold its lock: created here as src/server-root/write.ts would, with the same checks. */
 function makeRoot(root: string, uid: number): boolean {
   checkServerRoot(root, uid);
   let created = true;

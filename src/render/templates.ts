@@ -1,0 +1,59 @@
+/**
+ * The template set: templates/NAME.hbs by NAME (`httpd.conf`, `features/daemon`, ...), precompiled
+ * in the bundle, else compiled from the file on first use. Every template under features/ is also
+ * a partial of the same name without the folder (`{{> daemon}}`), so a feature's partial is known
+ * by its file alone.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+import Handlebars from 'handlebars';
+
+import { PACKAGE_DIR } from '../package-dir.js';
+import { COMPILE_OPTIONS } from './compile-options.js';
+import { HELPERS } from './helpers.js';
+import { PRECOMPILED } from './precompiled.js';
+
+const TEMPLATES = new URL('templates/', PACKAGE_DIR);
+const PARTIALS = 'features/';
+
+/** One isolated Handlebars environment with the helpers and every partial registered. */
+const hbs = Handlebars.create();
+hbs.registerHelper(HELPERS);
+
+function load(name: string): Handlebars.TemplateDelegate {
+  const spec = PRECOMPILED?.[name];
+  if (spec) {
+    return hbs.template(spec);
+  }
+  return hbs.compile(readFileSync(new URL(`${name}.hbs`, TEMPLATES), 'utf8'), COMPILE_OPTIONS);
+}
+
+/** The names of the partials: what the template set holds under features/. */
+function partialNames(): string[] {
+  if (PRECOMPILED) {
+    return Object.keys(PRECOMPILED)
+      .filter((name) => name.startsWith(PARTIALS))
+      .map((name) => name.slice(PARTIALS.length));
+  }
+  return readdirSync(new URL(PARTIALS, TEMPLATES))
+    .filter((file) => file.endsWith('.hbs'))
+    .map((file) => file.slice(0, -'.hbs'.length));
+}
+
+for (const name of partialNames()) {
+  // A partial left as text would be compiled with the options of the template including it
+  // (COMPILE_OPTIONS); a compiled one must use the same.
+  hbs.registerPartial(name, load(`${PARTIALS}${name}`));
+}
+
+const cache = new Map<string, Handlebars.TemplateDelegate>();
+
+/** The template NAME, compiled once. */
+export function template(name: string): Handlebars.TemplateDelegate {
+  let t = cache.get(name);
+  if (!t) {
+    t = load(name);
+    cache.set(name, t);
+  }
+  return t;
+}
