@@ -15,7 +15,6 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -23,6 +22,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+import tmp from 'tmp';
 
 import { UsageError } from '../errors.js';
 import type { ExtraDirectory, FeatureResult } from '../features/types.js';
@@ -150,13 +151,25 @@ export function checkKeptFile(path: string, uid: number): void {
   }
 }
 
-let temps = 0;
 /**
- * A fresh name beside the target: the pid and a counter make it unique among live runs, and
- * opening with O_EXCL ('wx') fails rather than reuse anything there. Temp files of earlier runs
- * are removed before writing (two runs writing one server root at once are not supported).
+ * A temp file beside the target, made by tmp: a fresh random name (.NAME.-PID-RANDOM-tmp), opened
+ * with O_CREAT|O_EXCL so that it fails rather than reuse anything there. `keep`: tmp is not to
+ * remove it at exit; it is renamed into place or removed here.
  */
-const tempNameFor = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}-${++temps}.tmp`);
+function createTemp(path: string, mode: number): { temp: string; fd: number } {
+  const { name, fd } = tmp.fileSync({
+    tmpdir: dirname(path),
+    prefix: `.${basename(path)}.`,
+    postfix: 'tmp',
+    mode,
+    keep: true,
+  });
+  return { temp: join(dirname(path), basename(name)), fd };
+}
+
+/** A temp file of an earlier run for the file NAME: tmp's names, and those before tmp (.NAME.PID-N.tmp). */
+const isLeftover = (entry: string, name: string) =>
+  entry.startsWith(`.${name}.`) && (entry.endsWith('-tmp') || entry.endsWith('.tmp'));
 
 /**
  * Whether the file is already exactly what would be written: a regular file of ours with no other
@@ -179,12 +192,11 @@ function unchanged(file: FileToWrite, uid: number): boolean {
 }
 
 function writeTemp(file: FileToWrite): string {
-  const temp = tempNameFor(file.path);
-  const fd = openSync(temp, 'wx', file.mode);
+  const { temp, fd } = createTemp(file.path, file.mode);
   try {
     writeSync(fd, file.content);
     fsyncSync(fd);
-    fchmodSync(fd, file.mode); // openSync's mode is reduced by the umask
+    fchmodSync(fd, file.mode); // the mode tmp opened it with was reduced by the umask
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
@@ -224,12 +236,15 @@ function writeIfMissing(file: FileToWrite): void {
   }
 }
 
-/** Temp files a run that was killed mid-write left behind. */
+/**
+ * Temp files a run that was killed mid-write left behind (two runs writing one server root at
+ * once are not supported: the lock prevents it).
+ */
 function removeLeftovers(root: string, files: readonly FileToWrite[]): void {
-  const prefixes = files.map((f) => `.${basename(f.path)}.`);
-  for (const name of readdirSync(root)) {
-    if (name.endsWith('.tmp') && prefixes.some((p) => name.startsWith(p))) {
-      rmSync(join(root, name), { force: true });
+  const names = files.map((f) => basename(f.path));
+  for (const entry of readdirSync(root)) {
+    if (names.some((name) => isLeftover(entry, name))) {
+      rmSync(join(root, entry), { force: true });
     }
   }
 }
