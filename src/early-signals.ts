@@ -1,14 +1,14 @@
 /**
  * Signals that arrive before Apache runs (issue 11, item 6). Node's default for HUP, USR1 and
  * USR2 is to exit (USR1 even opens the inspector first), so dist/cli.js's first lines
- * (SIGNAL_GUARD in scripts/bundle.mjs) already catch them and record them in a set under
+ * (the signal guard in src/bin.ts) already catch them and record them in a set under
  * EARLY_SIGNALS; from the start of start-server/setup-server this module holds them, and INT and
  * TERM too, until the launcher takes over and applies each once Apache can take it (launch.ts).
  * What remains is Node's own bootstrap, before any JavaScript runs: there a signal still has its
  * default action.
  */
 
-/** Where SIGNAL_GUARD (scripts/bundle.mjs) records the signals it caught: the same key there. */
+/** Where the signal guard (src/bin.ts) records the signals it caught: the same key there. */
 export const EARLY_SIGNALS = Symbol.for('express-wsgi.early-signals');
 
 /** Stop signals: held while the server root is written, so that it is written whole or not at all. */

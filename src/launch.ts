@@ -146,7 +146,7 @@ const isStop = (signal: string): signal is (typeof STOPS)[number] =>
   (STOPS as readonly string[]).includes(signal);
 
 /**
- * `lockFd`: the server root's lock (src/server-lock.ts), handed to apachectl and httpd as fd 9 so
+ * `lockFd`: the server root's lock (src/server-root/server-lock.ts), handed to apachectl and httpd as fd 9 so
  * that apachectl's own lock check passes and Apache holds the lock as long as it runs.
  */
 export async function launch(config: ServerConfig, held?: HeldSignals, lockFd?: number): Promise<number> {
