@@ -4,9 +4,13 @@
 //   command several milliseconds more;
 // - dist/cli.js is src/bin.ts alone, small: it answers `--version` and `[COMMAND] --help` (texts
 //   rendered here by the bundle itself, cli-main-HASH.cjs.help.json; src/options/stored-help.ts
-//   says when they apply) and otherwise requires dist/cli-main-HASH.cjs, src/cli.ts bundled; there
-//   the modules a command reaches only by `await import()` (yargs, the launcher, the rarer
-//   commands) are evaluated only when used (esbuild's lazy module initialisation);
+//   says when they apply) and otherwise runs dist/cli-main-HASH.cjs, src/cli.ts bundled, where
+//   the modules a command reaches only by `await import()` (yargs' setup, the launcher, the
+//   rarer commands) are evaluated only when used (esbuild's lazy module initialisation);
+// - yargs and execa, which setup-server never uses, are bundles of their own (cli-yargs-HASH.cjs,
+//   cli-execa-HASH.cjs), read and compiled only by the commands that use them;
+// - each bundle runs with a V8 code cache made here by a training run (src/code-cache.ts,
+//   vm.Script's cachedData): worth ~20 ms of CPU to setup-server;
 // - every template is precompiled (handlebars' precompile, with the options of
 //   src/render/compile-options.ts) in place of src/render/precompiled.ts, and handlebars is its
 //   runtime only, so no command loads the compiler or reads templates/*.hbs;
@@ -15,7 +19,17 @@
 // is why only src/package-dir.ts, one level below the package as dist/ is, may resolve paths with it.
 //   node scripts/bundle.mjs
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -105,11 +119,57 @@ const bundled = {
 mkdirSync(DIST, { recursive: true });
 writeFileSync(join(DIST, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 
-// 1. The command line: src/cli.ts, named by its content's hash (a command already running keeps
+// 1. The libraries only some commands use, each a bundle of its own, so that setup-server neither
+//    reads nor compiles them: yargs (help, mistakes, the rarer command lines) and execa (the
+//    launcher). They share no module with src/, so the main bundle simply requires them.
+// Each exports what Node's require() of the package would give an ES module importing it: yargs'
+// default export as module.exports (src/ reads `import yargs from 'yargs'` that way), execa's
+// named exports.
+const LIBRARIES = {
+  'cli-yargs': {
+    pkg: 'yargs',
+    exports: (path) => `module.exports = require(${JSON.stringify(path)}).default;`,
+  },
+  'cli-execa': { pkg: 'execa', exports: (path) => `module.exports = require(${JSON.stringify(path)});` },
+};
+const entries = tmp.dirSync({ prefix: 'express-wsgi-build-', unsafeCleanup: true });
+const libraries = await build({
+  ...bundled,
+  entryPoints: Object.entries(LIBRARIES).map(([name, { pkg, exports }]) => {
+    const entry = join(entries.name, `${name}.cjs`);
+    writeFileSync(entry, exports(fileURLToPath(import.meta.resolve(pkg))));
+    return { in: entry, out: name };
+  }),
+  outdir: DIST,
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  metafile: true,
+});
+entries.removeCallback();
+const libraryFiles = Object.fromEntries(
+  Object.keys(libraries.metafile.outputs).map((path) => [
+    basename(path).replace(/-[^-]*$/, ''),
+    basename(path),
+  ]),
+);
+const requireLibraries = {
+  name: 'libraries',
+  setup(b) {
+    for (const [name, { pkg }] of Object.entries(LIBRARIES)) {
+      b.onResolve({ filter: new RegExp(`^${pkg}$`) }, () => ({
+        path: `./${libraryFiles[name]}`,
+        external: true,
+      }));
+    }
+  },
+};
+
+// 2. The command line: src/cli.ts, named by its content's hash (a command already running keeps
 //    reading the file it started with while a rebuild writes another).
 const { metafile } = await build({
   ...bundled,
   entryPoints: { 'cli-main': join(SRC, 'cli.ts') },
+  plugins: [requireLibraries, precompiled],
   outdir: DIST,
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
@@ -118,7 +178,7 @@ const { metafile } = await build({
 const main = basename(Object.keys(metafile.outputs).find((path) => path.endsWith('.cjs')));
 const storedHelpFile = `${main}.help.json`;
 
-// 2. The help texts dist/cli.js prints without yargs: what the bundle prints for `--help` and
+// 3. The help texts dist/cli.js prints without yargs: what the bundle prints for `--help` and
 //    each `COMMAND --help` at each stored width, with stdout a pipe and the locale unset (so
 //    English). The terminal width is given as a terminal would give it.
 const RENDER_HELP = `const [file, columns, ...argv] = process.argv.slice(1);
@@ -151,33 +211,70 @@ for (const width of STORED_WIDTHS) {
 }
 writeFileSync(join(DIST, storedHelpFile), JSON.stringify(storedHelp));
 
-// 3. The main bundle's V8 code cache (src/code-cache.ts), made by a training run of setup-server
-//    on the sample app: V8 deserialises a whole cache before running anything, so it holds what
-//    setup-server runs and no more. Without Apache here (or any failure) there is no cache, and
-//    the command line only starts slower.
+// 4. The V8 code caches (src/code-cache.ts), each made by a training run. V8 deserialises a whole
+//    cache before running anything, so each holds what its commands run and no more: the main
+//    bundle's and execa's from start-server on the sample app until it answers 200, then SIGTERM,
+//    as a user would (setup-server's path, resolve, render and write, is part of it); yargs' from
+//    a usage mistake. Without Apache here (or any failure) a cache is missing, and the command line
+//    only starts slower.
+const TRAIN = `const { runBundle, saveCodeCaches } = require(process.argv[1]);
+const save = JSON.parse(process.argv[2]);
+const port = Number(process.argv[3]);
+process.argv = [process.argv[0], ...process.argv.slice(4)];
+process.on('exit', () => saveCodeCaches(save));
+runBundle(process.argv[1]);
+const deadline = Date.now() + 60000;
+const stop = () => process.kill(process.pid, 'SIGTERM');
+const retry = () => (Date.now() < deadline ? setTimeout(poll, 20) : stop());
+const poll = () =>
+  require('node:http')
+    .get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      res.resume();
+      res.statusCode === 200 ? stop() : retry();
+    })
+    .on('error', retry);
+if (port) poll();`;
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 const scratch = tmp.dirSync({ prefix: 'express-wsgi-train-', unsafeCleanup: true });
 try {
+  chmodSync(scratch.name, 0o755); // Apache's account must reach the server root in it
   const loader = join(scratch.name, 'code-cache.cjs');
   await build({ ...bundled, entryPoints: [join(SRC, 'code-cache.ts')], outfile: loader });
-  const TRAIN = `const { runBundle, saveCodeCaches } = require(process.argv[1]);
-process.argv = [process.argv[0], ...process.argv.slice(2)];
-process.on('exit', saveCodeCaches);
-runBundle(process.argv[1]);`;
+  const port = await freePort();
   const app = join(ROOT, 'fixtures/hello.wsgi');
-  const trained = spawnSync(
-    process.execPath,
-    ['-e', TRAIN, loader, join(DIST, main), 'setup-server', app, '--server-root', join(scratch.name, 'root')],
-    { cwd: scratch.name, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
-  );
-  if (trained.status !== 0) {
-    process.stderr.write(`bundle: no code cache for ${main} (the training run failed):\n${trained.stderr}\n`);
-    rmSync(join(DIST, `${main}.cache`), { force: true });
+  const server = ['--host', '127.0.0.1', '--port', String(port), '--server-root', join(scratch.name, 'root')];
+  const runs = [
+    { save: [main, libraryFiles['cli-execa']], port, argv: ['start-server', app, ...server] },
+    { save: [libraryFiles['cli-yargs']], port: 0, argv: ['setup-server', '--no-such-option'] },
+  ];
+  for (const run of runs) {
+    for (const name of run.save) {
+      rmSync(join(DIST, `${name}.cache`), { force: true });
+    }
+    const trained = spawnSync(
+      process.execPath,
+      ['-e', TRAIN, loader, JSON.stringify(run.save), run.port, join(DIST, main), ...run.argv],
+      { cwd: scratch.name, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 },
+    );
+    const missing = run.save.filter((name) => !existsSync(join(DIST, `${name}.cache`)));
+    if (missing.length) {
+      process.stderr.write(
+        `bundle: no code cache for ${missing.join(', ')} (training failed):\n${trained.stderr}\n`,
+      );
+    }
   }
 } finally {
   scratch.removeCallback();
 }
 
-// 4. The entry, written last (to a temporary name, then renamed) so that it never names a bundle
+// 5. The entry, written last (to a temporary name, then renamed) so that it never names a bundle
 //    not yet complete.
 const entry = await build({
   ...bundled,
@@ -194,11 +291,14 @@ writeFileSync(join(DIST, 'cli.js.tmp'), entry.outputFiles[0].contents);
 chmodSync(join(DIST, 'cli.js.tmp'), 0o755);
 renameSync(join(DIST, 'cli.js.tmp'), join(DIST, 'cli.js'));
 
-// 5. The docs script (`node dist/docs.js`).
+// 6. The docs script (`node dist/docs.js`).
 await build({ ...bundled, entryPoints: [join(SRC, 'docs.ts')], outfile: join(DIST, 'docs.js') });
 
 // What earlier builds wrote, removed only now: a command already running may still read it.
-const written = new Set(['package.json', 'cli.js', 'docs.js', main, `${main}.cache`, storedHelpFile]);
+const written = new Set(['package.json', 'cli.js', 'docs.js', storedHelpFile]);
+for (const name of [main, ...Object.values(libraryFiles)]) {
+  written.add(name).add(`${name}.cache`);
+}
 for (const name of readdirSync(DIST)) {
   if (!written.has(name)) {
     rmSync(join(DIST, name), { recursive: true, force: true });
