@@ -132,20 +132,35 @@ const LIBRARIES = {
   },
   'cli-execa': { pkg: 'execa', exports: (path) => `module.exports = require(${JSON.stringify(path)});` },
 };
-const entries = tmp.dirSync({ prefix: 'express-wsgi-build-', unsafeCleanup: true });
+// Each entry is a module of its own namespace (not a file), so the names' hashes depend on the
+// contents only.
 const libraries = await build({
   ...bundled,
-  entryPoints: Object.entries(LIBRARIES).map(([name, { pkg, exports }]) => {
-    const entry = join(entries.name, `${name}.cjs`);
-    writeFileSync(entry, exports(fileURLToPath(import.meta.resolve(pkg))));
-    return { in: entry, out: name };
-  }),
+  entryPoints: Object.keys(LIBRARIES).map((name) => ({ in: `library:${name}`, out: name })),
+  plugins: [
+    {
+      name: 'library-entries',
+      setup(b) {
+        b.onResolve({ filter: /^library:/ }, (args) => ({
+          path: args.path.slice('library:'.length),
+          namespace: 'library',
+        }));
+        b.onLoad({ filter: /.*/, namespace: 'library' }, (args) => {
+          const { pkg, exports } = LIBRARIES[args.path];
+          return {
+            contents: exports(fileURLToPath(import.meta.resolve(pkg))),
+            resolveDir: ROOT,
+            loader: 'js',
+          };
+        });
+      },
+    },
+  ],
   outdir: DIST,
   entryNames: '[name]-[hash]',
   outExtension: { '.js': '.cjs' },
   metafile: true,
 });
-entries.removeCallback();
 const libraryFiles = Object.fromEntries(
   Object.keys(libraries.metafile.outputs).map((path) => [
     basename(path).replace(/-[^-]*$/, ''),

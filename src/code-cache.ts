@@ -13,11 +13,8 @@ import { Script } from 'node:vm';
 
 const loaded = new Map<string, { script: Script; exports: unknown }>();
 
-export function runBundle(file: string): unknown {
-  const done = loaded.get(file);
-  if (done) {
-    return done.exports;
-  }
+/** FILE compiled, with FILE.cache when there is one (`cachedDataRejected` says whether V8 took it). */
+export function compileBundle(file: string): Script {
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(`${file}.cache`);
@@ -26,7 +23,16 @@ export function runBundle(file: string): unknown {
   }
   // The wrapper on a line of its own, not counted, so that stack traces name the bundle's lines.
   const source = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(file, 'utf8')}\n})`;
-  const script = new Script(source, { filename: file, lineOffset: -1, cachedData });
+  return new Script(source, { filename: file, lineOffset: -1, cachedData });
+}
+
+/** Runs FILE once (later calls give the same exports), as require() would run a CommonJS file. */
+export function runBundle(file: string): unknown {
+  const done = loaded.get(file);
+  if (done) {
+    return done.exports;
+  }
+  const script = compileBundle(file);
   const module = { exports: {} };
   loaded.set(file, { script, exports: module.exports });
   const nodeRequire = createRequire(file);
