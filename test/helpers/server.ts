@@ -9,19 +9,18 @@ import {
   closeSync,
   constants,
   cpSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
 } from 'node:fs';
 import { request } from 'node:http';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll } from '@jest/globals';
+
+import { scratchDir } from './scratch.mjs';
 
 import {
   CLI,
@@ -63,23 +62,23 @@ function chmodTree(path: string): void {
   }
 }
 
-const workdirs = new Set<string>();
+const workdirs = new Map<string, () => void>();
 
 /**
  * A fresh directory (mode 0755) holding a copy of fixtures/, readable by www-data, the account
  * Apache serves as when the tests run as root. The launcher runs with it as its cwd.
  */
 export function makeWorkdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ewit-'));
-  cpSync(FIXTURES, dir, { recursive: true });
-  chmodTree(dir);
-  workdirs.add(dir);
-  return dir;
+  const { path, remove } = scratchDir('ewit-');
+  cpSync(FIXTURES, path, { recursive: true });
+  chmodTree(path);
+  workdirs.set(path, remove);
+  return path;
 }
 
 export function removeWorkdirs(): void {
-  for (const dir of workdirs) {
-    rmSync(dir, { recursive: true, force: true });
+  for (const remove of workdirs.values()) {
+    remove();
   }
   workdirs.clear();
 }
