@@ -14,6 +14,7 @@ import { afterEach, expect, it } from '@jest/globals';
 import {
   freePort,
   get,
+  loopbackArgs,
   makeWorkdir,
   run,
   runCli,
@@ -137,8 +138,7 @@ async function setUpForApachectl(flags: readonly string[] = []) {
   const cwd = workdirWithApp();
   const root = join(cwd, 'root');
   const port = await freePort();
-  const args = ['setup-server', 'pid.wsgi', ...flags, '--host', '127.0.0.1', '--port', String(port)];
-  const setup = await runCli([...args, '--server-root', root], cwd);
+  const setup = await runCli(['setup-server', 'pid.wsgi', ...flags, ...loopbackArgs(port, root)], cwd);
   expect(setup.stderr).toBe('');
   trackRoot(root);
   return { root, apachectl: join(root, 'apachectl'), url: `http://127.0.0.1:${port}/` };
