@@ -14,7 +14,7 @@ export function waitFor<T>(
   intervalMs?: number,
 ): Promise<NonNullable<T>>;
 export function within(promise: Promise<unknown>, ms: number): Promise<boolean>;
-export function loopbackArgs(port: number, root: string): string[];
+export function loopbackArgs(port: number, root: string, host?: string): string[];
 
 export interface Exit {
   readonly code: number | null;
@@ -25,8 +25,12 @@ export interface LaunchOptions {
   /** The directory it runs in; the server root is CWD/root unless `root` says otherwise. */
   readonly cwd: string;
   readonly root?: string;
-  /** A free one unless given. */
+  /** A free one (on 127.0.0.1) unless given. */
   readonly port?: number;
+  /** 127.0.0.1 unless told ('[::1]', say). */
+  readonly host?: string;
+  /** Run the bin through its #! line, as installed, rather than as `node CLI`. */
+  readonly asInstalled?: boolean;
   /** The subcommand; start-server unless told. */
   readonly command?: string;
   /** The build to run; this checkout's dist/cli.js unless told. */
@@ -44,7 +48,7 @@ export interface Launcher {
   readonly port: number;
   readonly root: string;
   readonly cwd: string;
-  /** http://127.0.0.1:PORT (no trailing slash). */
+  /** http://HOST:PORT (no trailing slash). */
   readonly url: string;
   readonly child: ChildProcess;
   /** Everything the launcher wrote so far. */

@@ -69,9 +69,9 @@ export async function within(promise, ms) {
   }
 }
 
-/** The arguments that put a server on 127.0.0.1:PORT with its root at ROOT. */
-export function loopbackArgs(port, root) {
-  return ['--host', '127.0.0.1', '--port', String(port), '--server-root', root];
+/** The arguments that put a server on HOST:PORT (127.0.0.1 unless told) with its root at ROOT. */
+export function loopbackArgs(port, root, host = '127.0.0.1') {
+  return ['--host', host, '--port', String(port), '--server-root', root];
 }
 
 /**
@@ -82,12 +82,14 @@ export async function launch(args, options) {
   // Its own port and root unless told: a new one for every launch.
   const port = options.port ?? (await freePort());
   const root = options.root ?? join(options.cwd, 'root');
+  const host = options.host ?? '127.0.0.1';
   const command = [
-    process.execPath,
+    // As installed, the bin runs through its #! line; otherwise as `node CLI`.
+    ...(options.asInstalled ? [] : [process.execPath]),
     options.cli ?? CLI,
     options.command ?? 'start-server',
     ...args,
-    ...loopbackArgs(port, root),
+    ...loopbackArgs(port, root, host),
   ];
   // A wrapper (a terminal driver, say) gets the whole command line as its arguments.
   const [file, ...argv] = [...(options.wrap ?? []), ...command];
@@ -105,7 +107,7 @@ export async function launch(args, options) {
     port,
     root,
     cwd: options.cwd,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     child,
     stdout: () => out,
     stderr: () => err,
