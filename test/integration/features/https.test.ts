@@ -13,9 +13,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
-import { makeWorkspace, removeWorkspace, runConfigtest, setupServer } from '../../helpers/configtest.js';
+import { setupAndConfigtest, setupServer } from '../../helpers/configtest.js';
+import { configMatrix } from '../../helpers/matrix.js';
 import { FIXTURES, freePort, get, getJson, startServer, stopAll } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
@@ -27,10 +28,8 @@ function openssl(...args: string[]): void {
   execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
 }
 
-beforeAll(() => {
-  // Readable by everyone: started as root, Apache's children run as www-data.
-  ws = makeWorkspace('https', ['roots', 'certs']);
-  certs = join(ws, 'certs');
+/** Certificates for the cases: self-signed ones, a CA and a client certificate it signed. */
+function makeCertificates(): void {
   const selfSigned = (name: string, cn: string) =>
     openssl(
       'req',
@@ -89,10 +88,18 @@ beforeAll(() => {
   for (const name of ['site.key', 'other.key', 'ca.key', 'client.key']) {
     chmodSync(join(certs, name), 0o644);
   }
-  writeFileSync(join(ws, 'environ.wsgi'), readFileSync(join(FIXTURES, 'environ.wsgi')), { mode: 0o644 });
-});
+}
 
-afterAll(() => removeWorkspace(ws));
+// Readable by everyone: started as root, Apache's children run as www-data.
+const matrix = configMatrix('https', {
+  dirs: ['certs'],
+  files: { 'environ.wsgi': readFileSync(join(FIXTURES, 'environ.wsgi')) },
+  prepare: (dir) => {
+    ws = dir;
+    certs = join(dir, 'certs');
+    makeCertificates();
+  },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Every option through setup-server and Apache's configtest.
@@ -257,9 +264,10 @@ describe('setup-server and configtest', () => {
   let refusedCount = 0;
 
   // Each case is two short processes; a few at a time keeps the whole table quick.
-  it.concurrent.each(Object.entries(CASES))('%s', async (name, c) => {
-    const root = join(ws, 'roots', String(Object.keys(CASES).indexOf(name)));
-    const setup = await setupServer(['environ.wsgi', ...c.args, '--server-root', root], ws);
+  const outcome = matrix.cases(CASES, (c, root) => setupAndConfigtest(['environ.wsgi', ...c.args], root, ws));
+
+  it.each(Object.entries(CASES))('%s', async (name, c) => {
+    const { setup, conf: written, configtest } = await outcome(name);
     const warnings = setup.stderr.match(/^express-wsgi: warning: .*$/gm) ?? [];
     expect(setup.stderr.replace(/^express-wsgi: warning: .*\n/gm, '')).toBe('');
     expect(setup.status).toBe(0);
@@ -268,11 +276,10 @@ describe('setup-server and configtest', () => {
     } else {
       expect(warnings).toEqual([]);
     }
-    const conf = readFileSync(join(root, 'httpd.conf'), 'utf8').split(ws).join('<ws>');
+    const conf = written.split(ws).join('<ws>');
     for (const part of c.conf) {
       expect(conf).toContain(part);
     }
-    const configtest = await runConfigtest(root, ws);
     expect(configtest.stdout + configtest.stderr).toContain('Syntax OK');
     expect(configtest.status).toBe(0);
   });
