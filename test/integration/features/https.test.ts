@@ -17,7 +17,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
 import { setupAndConfigtest, setupServer } from '../../helpers/configtest.js';
 import { configMatrix } from '../../helpers/matrix.js';
-import { FIXTURES, freePort, get, getJson, startServer, stopAll } from '../../helpers/server.js';
+import { FIXTURES, freePort, get, getJson, type Server, startServer, stopAll } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
 
@@ -429,16 +429,23 @@ function rawHttp10(port: number, path: string): Promise<string> {
 
 const environOf = (text: string) => JSON.parse(text) as Record<string, string>;
 
+/** environ.wsgi with HTTPS on a free port too, with the self-signed certificate for localhost. */
+async function startHttps(extra: readonly string[] = []): Promise<{ server: Server; httpsPort: number }> {
+  const httpsPort = await freePort();
+  const server = await startServer([
+    'environ.wsgi',
+    '--https-port',
+    String(httpsPort),
+    '--ssl-certificate',
+    join(certs, 'site'),
+    ...extra,
+  ]);
+  return { server, httpsPort };
+}
+
 describe('HTTPS without --server-name', () => {
   it('the app answers on the HTTPS port with the certificate given, and still on plain HTTP', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
-    ]);
+    const { server, httpsPort } = await startHttps();
     expect(server.stdout()).toContain(`Server URL (HTTPS) : https://127.0.0.1:${httpsPort}/`);
 
     const res = await httpsGet(httpsPort, '/some/path?x=1');
@@ -495,13 +502,7 @@ describe('HTTPS without --server-name', () => {
   });
 
   it('--ssl-verify-client: a path needs a client certificate signed by --ssl-ca-certificate-file', async () => {
-    const httpsPort = await freePort();
-    await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
+    const { httpsPort } = await startHttps([
       '--ssl-ca-certificate-file',
       join(certs, 'ca.crt'),
       '--ssl-verify-client',
@@ -528,13 +529,7 @@ describe('HTTPS without --server-name', () => {
 
 describe('--server-name', () => {
   it('other host names are refused (403) on both ports; the name and its aliases are served; www. redirects', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
+    const { server, httpsPort } = await startHttps([
       '--server-name',
       'www.example.test',
       '--server-alias',
@@ -562,13 +557,7 @@ describe('--server-name', () => {
   });
 
   it('--allow-localhost serves any host name to this machine; --https-only redirects the named site', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
+    const { server, httpsPort } = await startHttps([
       '--server-name',
       'app.example.test',
       '--allow-localhost',
@@ -588,15 +577,7 @@ describe('--server-name', () => {
 
 describe('--http2', () => {
   it('HTTP/2 over TLS (ALPN h2) and in clear text (h2c), with the name checks still applied', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
-      '--http2',
-    ]);
+    const { server, httpsPort } = await startHttps(['--http2']);
     const tls = await http2Get(`https://127.0.0.1:${httpsPort}`, '/h2');
     expect(tls.status).toBe(200);
     expect(tls.alpn).toBe('h2');
@@ -608,14 +589,7 @@ describe('--http2', () => {
   });
 
   it('without --http2 there is no HTTP/2', async () => {
-    const httpsPort = await freePort();
-    await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
-    ]);
+    const { httpsPort } = await startHttps();
     const outcome = await http2Get(`https://127.0.0.1:${httpsPort}`, '/').then(
       (r) => `status ${r.status}`,
       (e: Error) => e.message,
