@@ -44,7 +44,7 @@ export function ensureWrk() {
 
 /** A fresh 0755 directory with the given fixtures copied in (readable by www-data as root). */
 export function workdir(...fixtures) {
-  const dir = scratchDir('ewbench-').path; // removed when the bench exits
+  const dir = scratchDir('ewbench').path; // removed when the bench exits
   for (const f of fixtures) {
     const target = join(dir, f);
     mkdirSync(dirname(target), { recursive: true });

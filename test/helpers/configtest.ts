@@ -81,7 +81,7 @@ export const EMPTY_APP = 'def application(environ, start_response):\n    return 
 const workspaces = new Map<string, () => void>();
 
 /**
- * A fresh workspace `$TMPDIR/ew-NAME-XXXXXX` (its real path, mode 0755, so that Apache's children
+ * A fresh workspace `$TMPDIR/ew-NAME-PID-RANDOM` (its real path, mode 0755, so that Apache's children
  * can read it when the tests run as root) with the given subdirectories (mode 0755) in it. Fails
  * at once when the CLI has not been built.
  */
@@ -89,7 +89,7 @@ export function makeWorkspace(name: string, dirs: readonly string[] = ['roots'])
   if (!existsSync(CLI)) {
     throw new Error(`${CLI} is missing: run npm run build first`);
   }
-  const { path: ws, remove } = scratchDir(`ew-${name}-`);
+  const { path: ws, remove } = scratchDir(`ew-${name}`);
   workspaces.set(ws, remove);
   for (const dir of dirs) {
     mkdirSync(join(ws, dir), { recursive: true, mode: 0o755 });

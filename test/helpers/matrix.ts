@@ -30,7 +30,7 @@ export interface MatrixOptions {
 }
 
 export interface Matrix {
-  /** The workspace `$TMPDIR/ew-NAME-XXXXXX` (there from the first beforeAll on). */
+  /** The workspace `$TMPDIR/ew-NAME-PID-RANDOM` (there from the first beforeAll on). */
   readonly ws: string;
   /**
    * Starts (in a beforeAll) `check(case, WS/roots/case-I, I)` for every case of the table, `limit`

@@ -7,7 +7,7 @@ import tmp from 'tmp';
 tmp.setGracefulCleanup();
 
 /**
- * A fresh directory `$TMPDIR/PREFIX-XXXXXX`, by its real path, mode 0755 whatever the umask: when
+ * A fresh directory `$TMPDIR/PREFIX-PID-RANDOM`, by its real path, mode 0755 whatever the umask: when
  * the tests run as root, Apache's children run as www-data and must read what is in it. remove()
  * deletes it with everything in it (it is gone at exit anyway).
  */

@@ -20,8 +20,6 @@ import { join } from 'node:path';
 
 import { afterAll } from '@jest/globals';
 
-import { scratchDir } from './scratch.mjs';
-
 import {
   CLI,
   type Exit,
@@ -34,6 +32,7 @@ import {
   waitReady,
   within,
 } from './launcher.mjs';
+import { scratchDir } from './scratch.mjs';
 
 export {
   CLI,
@@ -69,7 +68,7 @@ const workdirs = new Map<string, () => void>();
  * Apache serves as when the tests run as root. The launcher runs with it as its cwd.
  */
 export function makeWorkdir(): string {
-  const { path, remove } = scratchDir('ewit-');
+  const { path, remove } = scratchDir('ewit');
   cpSync(FIXTURES, path, { recursive: true });
   chmodTree(path);
   workdirs.set(path, remove);

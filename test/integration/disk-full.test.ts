@@ -15,7 +15,7 @@ import { FIXTURES, processesOf, startServer, stopAll, waitFor, within } from '..
 
 afterEach(stopAll);
 
-const scratch = scratchDir('ew-full-');
+const scratch = scratchDir('ew-full');
 const mountPoint = scratch.path;
 
 /** Mounts a 4 MiB tmpfs on mountPoint; the reason when it cannot. */
@@ -32,6 +32,9 @@ function mountTmpfs(): string | undefined {
 }
 
 const skipped = mountTmpfs();
+if (skipped) {
+  scratch.remove(); // no test runs, so no afterAll either
+}
 afterAll(() => {
   if (!skipped) {
     execFileSync('umount', ['-l', mountPoint]);
