@@ -5,7 +5,7 @@
  * Apache: a service script running in its own daemon, debug mode as one process, the profiler,
  * the request recorder, gdb and the docs.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -19,11 +19,10 @@ import {
   shellSyntax,
   type Refusal,
 } from '../../helpers/configtest.js';
+import { launch } from '../../helpers/launcher.mjs';
 import { configMatrix } from '../../helpers/matrix.js';
 import {
-  CLI,
   FIXTURES,
-  freePort,
   get,
   getJson,
   makeWorkdir,
@@ -568,25 +567,23 @@ describe('a real Apache', () => {
    * prints appears on `screen()`, and `type()` types a line on the terminal.
    */
   async function onTerminal(args: readonly string[]) {
-    const cwd = makeWorkdir();
-    const root = join(cwd, 'root');
+    const launcher = await launch([APP, ...args], {
+      cwd: makeWorkdir(),
+      wrap: ['/usr/bin/python3', join(FIXTURES, 'pty-run.py')],
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const { child, root, url } = launcher;
     trackRoot(root);
-    const port = await freePort();
-    const pty = join(FIXTURES, 'pty-run.py');
-    const argv = [pty, process.execPath, CLI, 'start-server', APP, ...args];
-    argv.push('--host', '127.0.0.1', '--port', String(port), '--server-root', root);
-    const child = spawn('/usr/bin/python3', argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
     driver = child;
-    let screen = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (screen += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const screen = launcher.stdout;
+    const exited = launcher.exited;
     return {
       root,
-      url: `http://127.0.0.1:${port}`,
-      screen: () => screen,
+      url,
+      screen,
       /** Waits for `text` to appear on the terminal after position `from`. */
       shows: (text: string, from: number, what: string) =>
-        waitFor(() => screen.indexOf(text, from) >= 0, 30_000, what),
+        waitFor(() => screen().indexOf(text, from) >= 0, 30_000, what),
       type: (line: string) => child.stdin?.write(`type ${line}\n`),
       /** Ctrl-C on the terminal stops the server, as it would without the debugger. */
       interrupt: async () => {
