@@ -10,7 +10,17 @@ import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 
-import { CLI, ensureBuilt, freePort, machine, median, saveResults, waitFor, workdir } from './lib.mjs';
+import {
+  CLI,
+  ensureBuilt,
+  freePort,
+  loopbackArgs,
+  machine,
+  median,
+  saveResults,
+  waitFor,
+  workdir,
+} from './lib.mjs';
 
 const REPS = Number(process.argv[2] ?? 9);
 const COMPAT = ['access_compat', 'authn_core', 'env', 'headers', 'filter'];
@@ -49,7 +59,7 @@ async function once(httpd, root, conf, port) {
   const child = spawn(httpd, ['-d', root, '-f', conf, '-DFOREGROUND'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
-    await waitFor(() => ok(`http://127.0.0.1:${port}/`), 30_000, 'HTTP 200');
+    await waitFor(() => ok(`http://127.0.0.1:${port}/`), 30_000, 'HTTP 200', 20);
     const ms = performance.now() - started;
     return { ms, rssKb: rssOf(root) };
   } finally {
@@ -67,11 +77,10 @@ log(
 const cwd = workdir('hello.wsgi');
 const port = await freePort();
 const root = join(cwd, 'root');
-execFileSync(
-  process.execPath,
-  [CLI, 'setup-server', 'hello.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-  { cwd, stdio: 'ignore' },
-);
+execFileSync(process.execPath, [CLI, 'setup-server', 'hello.wsgi', ...loopbackArgs(port, root)], {
+  cwd,
+  stdio: 'ignore',
+});
 const full = join(root, 'httpd.conf');
 const httpd = /Self-contained: `(\S+) -f/.exec(readFileSync(full, 'utf8'))?.[1] ?? '/usr/sbin/apache2';
 const without = join(root, 'httpd-without-compat.conf');

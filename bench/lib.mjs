@@ -1,14 +1,22 @@
 // Shared pieces of the benchmark scripts: a temp app directory, starting and stopping the built
-// launcher, wrk runs parsed into numbers, medians, and results written as JSON.
+// launcher (the tests' own code for it, test/helpers/launcher.mjs), wrk runs parsed into numbers,
+// medians, and results written as JSON.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const REPO = fileURLToPath(new URL('../', import.meta.url));
-export const CLI = join(REPO, 'dist', 'cli.js');
+import { CLI, freePort, launch, REPO, stopLauncher, waitReady } from '../test/helpers/launcher.mjs';
+import { scratchDir } from '../test/helpers/scratch.mjs';
+
+export {
+  CLI,
+  freePort,
+  launch,
+  loopbackArgs,
+  REPO,
+  stopLauncher,
+  waitFor,
+} from '../test/helpers/launcher.mjs';
 
 export function ensureBuilt() {
   if (!existsSync(CLI)) {
@@ -36,8 +44,7 @@ export function ensureWrk() {
 
 /** A fresh 0755 directory with the given fixtures copied in (readable by www-data as root). */
 export function workdir(...fixtures) {
-  const dir = mkdtempSync(join(tmpdir(), 'ewbench-'));
-  chmodSync(dir, 0o755);
+  const dir = scratchDir('ewbench').path; // removed when the bench exits
   for (const f of fixtures) {
     const target = join(dir, f);
     mkdirSync(dirname(target), { recursive: true });
@@ -47,54 +54,17 @@ export function workdir(...fixtures) {
   return dir;
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitFor(fn, ms, what) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > until) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Starts `express-wsgi start-server ARGS` and resolves once it prints its Ready line. */
+/** Starts `express-wsgi start-server ARGS` (root CWD/root-PORT) and resolves once it is Ready. */
 export async function startLauncher(args, cwd) {
   const port = await freePort();
-  const root = join(cwd, `root-${port}`);
-  const child = spawn(
-    process.execPath,
-    [CLI, 'start-server', ...args, '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  await waitFor(() => /^Ready:/m.test(out) || child.exitCode !== null, 30_000, 'Ready');
-  if (child.exitCode !== null) {
-    throw new Error(`launcher exited: ${out}`);
+  const launcher = await launch(args, { cwd, port, root: join(cwd, `root-${port}`) });
+  try {
+    await waitReady(launcher);
+  } catch (error) {
+    await stopLauncher(launcher);
+    throw new Error(`${error.message}: ${launcher.stdout()}${launcher.stderr()}`);
   }
-  return { child, port, root, url: `http://127.0.0.1:${port}/`, exited, output: () => out };
-}
-
-export async function stopLauncher(launcher) {
-  launcher.child.kill('SIGTERM');
-  return launcher.exited;
+  return launcher;
 }
 
 /** Runs wrk and returns requests, req/s, errors and latency percentiles (ms). */

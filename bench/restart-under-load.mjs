@@ -62,13 +62,13 @@ const cwd = workdir('hello.wsgi');
 for (let i = 0; i < repetitions; i++) {
   for (const scenario of SCENARIOS) {
     const launcher = await startLauncher(['hello.wsgi', ...MODES[scenario.mode]], cwd);
-    await wrk(launcher.url, { connections: 4, seconds: 1 }); // warm up the processes
+    await wrk(`${launcher.url}/`, { connections: 4, seconds: 1 }); // warm up the processes
     const timer =
       scenario.signal === 'none'
         ? undefined
         : setTimeout(() => launcher.child.kill(scenario.signal), (SECONDS * 1000) / 3);
     const load = scenario.client === 'wrk' ? wrk : retryingClient;
-    const result = await load(launcher.url, { connections: CONNECTIONS, seconds: SECONDS });
+    const result = await load(`${launcher.url}/`, { connections: CONNECTIONS, seconds: SECONDS });
     clearTimeout(timer);
     await stopLauncher(launcher);
     delete result.raw;

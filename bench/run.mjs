@@ -19,6 +19,8 @@ import {
   ensureBuilt,
   ensureWrk,
   freePort,
+  launch,
+  loopbackArgs,
   median,
   saveResults,
   waitFor,
@@ -140,6 +142,7 @@ async function stopAll(server) {
         (server.child.exitCode !== null || server.child.signalCode !== null),
       20_000,
       'shutdown',
+      20,
     );
   } catch {
     ok = false;
@@ -170,24 +173,15 @@ async function startExpress(flags) {
   const port = await freePort();
   const root = join(dir, `root-${port}`);
   const t0 = now();
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'start-server',
-      'hello.wsgi',
-      '--url-alias',
-      '/static',
-      join(dir, 'robots.txt'),
-      ...flags,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--server-root',
+  const { child } = await launch(
+    ['hello.wsgi', '--url-alias', '/static', join(dir, 'robots.txt'), ...flags],
+    {
+      cli: CLI,
+      cwd: dir,
+      port,
       root,
-    ],
-    { cwd: dir, stdio: ['ignore', logFd, logFd] },
+      stdio: ['ignore', logFd, logFd],
+    },
   );
   return { child, port, marker: root, t0, url: `http://127.0.0.1:${port}/` };
 }
@@ -196,22 +190,10 @@ async function startExpress(flags) {
 async function startBareApache(flags) {
   const port = await freePort();
   const root = join(dir, `bare-${port}`);
-  execFileSync(
-    process.execPath,
-    [
-      CLI,
-      'setup-server',
-      'hello.wsgi',
-      ...flags,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--server-root',
-      root,
-    ],
-    { cwd: dir, stdio: 'ignore' },
-  );
+  execFileSync(process.execPath, [CLI, 'setup-server', 'hello.wsgi', ...flags, ...loopbackArgs(port, root)], {
+    cwd: dir,
+    stdio: 'ignore',
+  });
   const env = {
     ...process.env,
     MOD_WSGI_SERVER_ROOT: root,

@@ -41,7 +41,7 @@ const cwd = workdir('hello.wsgi');
 const launcher = await startLauncher(['hello.wsgi'], cwd);
 // Warm up at full concurrency: the first burst at 256 connections touches every thread stack and
 // buffer once, which is growth of the first seconds, not of the run.
-await wrk(launcher.url, { connections, seconds: 5 });
+await wrk(`${launcher.url}/`, { connections, seconds: 5 });
 const sample = (t) => ({
   t,
   launcherRssMb: +(rssKb(launcher.child.pid) / 1024).toFixed(1),
@@ -50,7 +50,7 @@ const sample = (t) => ({
 const samples = [sample(0)];
 const started = Date.now();
 const timer = setInterval(() => samples.push(sample(Math.round((Date.now() - started) / 1000))), 10_000);
-const result = await wrk(launcher.url, { connections, seconds, threads: 2 });
+const result = await wrk(`${launcher.url}/`, { connections, seconds, threads: 2 });
 clearInterval(timer);
 samples.push(sample(seconds));
 const exit = await stopLauncher(launcher);

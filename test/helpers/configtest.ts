@@ -5,19 +5,11 @@
  * workspace (a temp directory readable by www-data) for those server roots, and a small pool to
  * run the cases a few at a time.
  */
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
+import { scratchDir } from './scratch.mjs';
 import { CLI, run } from './server.js';
 
 /** How a command ended: its exit status (null when it had none), and what it wrote. */
@@ -85,8 +77,11 @@ export function pool<T>(jobs: readonly (() => Promise<T>)[], limit: number): Pro
 /** A minimal WSGI script, enough for setup-server and configtest. */
 export const EMPTY_APP = 'def application(environ, start_response):\n    return []\n';
 
+/** Workspaces made here, each with the function that removes it. */
+const workspaces = new Map<string, () => void>();
+
 /**
- * A fresh workspace `$TMPDIR/ew-NAME-XXXXXX` (its real path, mode 0755, so that Apache's children
+ * A fresh workspace `$TMPDIR/ew-NAME-PID-RANDOM` (its real path, mode 0755, so that Apache's children
  * can read it when the tests run as root) with the given subdirectories (mode 0755) in it. Fails
  * at once when the CLI has not been built.
  */
@@ -94,8 +89,8 @@ export function makeWorkspace(name: string, dirs: readonly string[] = ['roots'])
   if (!existsSync(CLI)) {
     throw new Error(`${CLI} is missing: run npm run build first`);
   }
-  const ws = realpathSync(mkdtempSync(join(tmpdir(), `ew-${name}-`)));
-  chmodSync(ws, 0o755);
+  const { path: ws, remove } = scratchDir(`ew-${name}`);
+  workspaces.set(ws, remove);
   for (const dir of dirs) {
     mkdirSync(join(ws, dir), { recursive: true, mode: 0o755 });
   }
@@ -112,7 +107,8 @@ export function writeFiles(ws: string, files: Record<string, string | Buffer>): 
 /** Removes a workspace made by makeWorkspace() (nothing when it was never made). */
 export function removeWorkspace(ws: string | undefined): void {
   if (ws) {
-    rmSync(ws, { recursive: true, force: true });
+    workspaces.get(ws)?.();
+    workspaces.delete(ws);
   }
 }
 

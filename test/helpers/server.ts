@@ -1,91 +1,53 @@
 /**
- * Shared helpers for the integration tests: free ports, a fresh temp directory with the fixtures
- * copied in, starting the built CLI's Apache and stopping it (leaving no process behind), polling
- * with a deadline, and plain HTTP requests to 127.0.0.1.
+ * Shared helpers for the integration tests: a fresh temp directory with the fixtures copied in,
+ * starting the built CLI's Apache and stopping it (leaving no process behind; the spawning itself
+ * is launcher.mjs, shared with bench/), and plain HTTP requests to 127.0.0.1.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   chmodSync,
   closeSync,
   constants,
   cpSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
 } from 'node:fs';
 import { request } from 'node:http';
-import { createServer, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterAll } from '@jest/globals';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = join(REPO, 'dist', 'cli.js');
-export const FIXTURES = join(REPO, 'fixtures');
+import {
+  CLI,
+  type Exit,
+  FIXTURES,
+  freePort,
+  killRoot,
+  launch,
+  type Launcher,
+  stopLauncher,
+  waitReady,
+  within,
+} from './launcher.mjs';
+import { scratchDir } from './scratch.mjs';
 
-/** A port on 127.0.0.1 that was free a moment ago: bind port 0, read the port, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port from the kernel'))));
-    });
-  });
-}
-
-/** Thrown inside a waitFor() callback to stop polling at once (other errors mean "not yet"). */
-export class GiveUp extends Error {}
-
-/** Polls `fn` until it returns a truthy value (which is returned) or the deadline passes. */
-export async function waitFor<T>(
-  fn: () => T | Promise<T>,
-  timeoutMs: number,
-  what = 'condition',
-  intervalMs = 50,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) {
-        return value as NonNullable<T>;
-      }
-    } catch (error) {
-      if (error instanceof GiveUp) {
-        throw error;
-      }
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
-/** Waits for `promise` at most `ms`; true when it settled in time. Leaves no timer behind. */
-export async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export {
+  CLI,
+  type Exit,
+  FIXTURES,
+  freePort,
+  GiveUp,
+  killRoot,
+  loopbackArgs,
+  processesOf,
+  REPO,
+  waitFor,
+  waitReady,
+  within,
+} from './launcher.mjs';
 
 function chmodTree(path: string): void {
   const st = statSync(path);
@@ -99,111 +61,29 @@ function chmodTree(path: string): void {
   }
 }
 
-const workdirs = new Set<string>();
+const workdirs = new Map<string, () => void>();
 
 /**
  * A fresh directory (mode 0755) holding a copy of fixtures/, readable by www-data, the account
  * Apache serves as when the tests run as root. The launcher runs with it as its cwd.
  */
 export function makeWorkdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ewit-'));
-  cpSync(FIXTURES, dir, { recursive: true });
-  chmodTree(dir);
-  workdirs.add(dir);
-  return dir;
+  const { path, remove } = scratchDir('ewit');
+  cpSync(FIXTURES, path, { recursive: true });
+  chmodTree(path);
+  workdirs.set(path, remove);
+  return path;
 }
 
 export function removeWorkdirs(): void {
-  for (const dir of workdirs) {
-    rmSync(dir, { recursive: true, force: true });
+  for (const remove of workdirs.values()) {
+    remove();
   }
   workdirs.clear();
 }
 
-/** PIDs of processes (other than this one) whose command line names the server root. */
-export function processesOf(root: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) {
-      continue;
-    }
-    let args: string[];
-    try {
-      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue; // exited meanwhile, or not ours to read
-    }
-    // mod_wsgi daemons overwrite argv[0] with their display name but keep `-d ROOT` after it.
-    if (args.some((a) => a === root || a.startsWith(`${root}/`))) {
-      pids.push(pid);
-    }
-  }
-  return pids;
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone already, or not ours
-  }
-}
-
-function pidFromFile(path: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Makes sure nothing runs from `root` any more: asks Apache (httpd.pid) to stop, then SIGKILLs
- * whatever is left. Returns the PIDs that had to be killed.
- */
-export async function killRoot(root: string): Promise<number[]> {
-  if (!processesOf(root).length) {
-    return [];
-  }
-  const apache = pidFromFile(join(root, 'httpd.pid'));
-  if (apache && processesOf(root).includes(apache)) {
-    signal(apache, 'SIGTERM');
-    try {
-      await waitFor(() => processesOf(root).length === 0, 10_000, `Apache of ${root} to stop`);
-      return [];
-    } catch {
-      // fall through to SIGKILL
-    }
-  }
-  const left = processesOf(root);
-  for (const pid of left) {
-    signal(pid, 'SIGKILL');
-  }
-  await waitFor(() => processesOf(root).length === 0, 10_000, `processes of ${root} to die`);
-  return left;
-}
-
-export interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-}
-
-export interface Server {
-  readonly port: number;
-  readonly root: string;
-  readonly cwd: string;
-  readonly url: string;
-  readonly child: ChildProcess;
-  /** Everything the launcher wrote so far. */
-  stdout(): string;
-  stderr(): string;
-  /** Settles when the launcher exits. */
-  readonly exited: Promise<Exit>;
-  /** Set once the launcher has exited. */
-  exit?: Exit;
-}
+/** A launcher started by startServer(), with its piped or FIFO output collected. */
+export type Server = Launcher;
 
 const running = new Set<Server>();
 const readers = new Map<string, Socket[]>();
@@ -226,6 +106,8 @@ export interface StartOptions {
    * or 'pipes' (FIFOs: real pipes, as in a shell pipeline or a container runtime).
    */
   readonly stdio?: 'sockets' | 'pipes';
+  /** false: return as soon as the launcher is spawned, before Apache answers (then waitReady()). */
+  readonly ready?: boolean;
 }
 
 /** A FIFO in `dir`: our non-blocking read end as a stream, and a write end to hand to a child. */
@@ -264,58 +146,27 @@ async function startOnce(args: readonly string[], options: StartOptions, cwd: st
       ? { out: fifo(cwd, `.stdout.${port}.fifo`), err: fifo(cwd, `.stderr.${port}.fifo`) }
       : undefined;
   const writeFds = pipes ? [pipes.out.writeFd, pipes.err.writeFd] : [];
-  const stdio: ('ignore' | 'pipe' | number)[] = pipes ? ['ignore', ...writeFds] : ['ignore', 'pipe', 'pipe'];
   readers.set(root, pipes ? [pipes.out.reader, pipes.err.reader] : []);
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      options.command ?? 'start-server',
-      ...args,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--server-root',
-      root,
-    ],
-    { cwd, env: options.env ?? process.env, stdio },
-  );
+  const server = await launch(args, {
+    cwd,
+    root,
+    port,
+    command: options.command,
+    env: options.env,
+    stdio: pipes ? ['ignore', ...writeFds] : undefined,
+  });
   for (const fd of writeFds) {
     closeSync(fd); // the child has its copy; EOF comes when the last process holding one exits
   }
-  let out = '';
-  let err = '';
-  (pipes ? pipes.out.reader : child.stdout)?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  (pipes ? pipes.err.reader : child.stderr)?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const server: Server = {
-    port,
-    root,
-    cwd,
-    url: `http://127.0.0.1:${port}`,
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    exited: new Promise<Exit>((resolve) => {
-      child.once('exit', (code, sig) => {
-        server.exit = { code, signal: sig };
-        resolve(server.exit);
-      });
-    }),
-  };
+  pipes?.out.reader.setEncoding('utf8').on('data', (d: string) => server.append('stdout', d));
+  pipes?.err.reader.setEncoding('utf8').on('data', (d: string) => server.append('stderr', d));
   running.add(server);
+  if (options.ready === false) {
+    return server;
+  }
 
   try {
-    await waitFor(
-      () => {
-        if (server.exit) {
-          throw new GiveUp(`launcher exited early (${JSON.stringify(server.exit)})`);
-        }
-        return /^Ready: /m.test(out);
-      },
-      options.readyTimeoutMs ?? 30_000,
-      'the "Ready:" line',
-    );
+    await waitReady(server, options.readyTimeoutMs);
   } catch (error) {
     // Give the pipes a moment's chance to deliver what the launcher said before it died.
     await within(server.exited, 200);
@@ -325,6 +176,7 @@ async function startOnce(args: readonly string[], options: StartOptions, cwd: st
     } catch {
       // no error log (yet)
     }
+    const [out, err] = [server.stdout(), server.stderr()];
     const message = `${(error as Error).message}\n--- stdout ---\n${out}\n--- stderr ---\n${err}\n--- error_log ---\n${log}`;
     await stopServer(server);
     throw /Address already in use/.test(err + log) ? new PortTaken(message) : new Error(message);
@@ -337,21 +189,13 @@ async function startOnce(args: readonly string[], options: StartOptions, cwd: st
  * running from its server root. Returns how the launcher exited.
  */
 export async function stopServer(server: Server, timeoutMs = 20_000): Promise<Exit | undefined> {
-  if (!server.exit) {
-    signal(server.child.pid as number, 'SIGTERM');
-    await within(server.exited, timeoutMs);
-  }
-  if (!server.exit) {
-    signal(server.child.pid as number, 'SIGKILL');
-    await within(server.exited, 5_000);
-  }
-  await killRoot(server.root);
+  const exit = await stopLauncher(server, timeoutMs);
   for (const reader of readers.get(server.root) ?? []) {
     reader.destroy();
   }
   readers.delete(server.root);
   running.delete(server);
-  return server.exit;
+  return exit;
 }
 
 /** For afterEach: stops every server this test file started, kills leftovers, removes temp dirs. */

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import {
   freePort,
   get,
+  loopbackArgs,
   makeWorkdir,
   processesOf,
   run,
@@ -32,10 +33,7 @@ describe('setup-server + apachectl', () => {
     const url = `http://127.0.0.1:${port}/`;
     const apachectl = join(root, 'apachectl');
 
-    const setup = await runCli(
-      ['setup-server', 'hello.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-      cwd,
-    );
+    const setup = await runCli(['setup-server', 'hello.wsgi', ...loopbackArgs(port, root)], cwd);
     expect(setup).toMatchObject({ code: 0 });
     expect(setup.stdout).toContain(`${apachectl} start`);
     // setup-server only writes: nothing runs yet.
@@ -87,20 +85,7 @@ async function setUp(extra: readonly string[] = []) {
   const root = join(cwd, 'root');
   trackRoot(root);
   const port = await freePort();
-  const setup = await runCli(
-    [
-      'setup-server',
-      'hello.wsgi',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--server-root',
-      root,
-      ...extra,
-    ],
-    cwd,
-  );
+  const setup = await runCli(['setup-server', 'hello.wsgi', ...loopbackArgs(port, root), ...extra], cwd);
   expect(setup).toMatchObject({ code: 0 });
   return { cwd, root, url: `http://127.0.0.1:${port}/`, apachectl: join(root, 'apachectl') };
 }

@@ -4,17 +4,17 @@
  * Apache keeps their socket, so a client under load sees every request answered (contrast: Apache's
  * graceful restart loses a few, bench/restart-under-load.mjs). The Apache parent keeps running.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 
 import { afterEach, expect, it } from '@jest/globals';
 
 import {
-  CLI,
   freePort,
   get,
+  loopbackArgs,
   makeWorkdir,
   run,
   runCli,
@@ -22,6 +22,7 @@ import {
   stopAll,
   trackRoot,
   waitFor,
+  waitReady,
 } from '../helpers/server.js';
 
 afterEach(stopAll);
@@ -137,8 +138,7 @@ async function setUpForApachectl(flags: readonly string[] = []) {
   const cwd = workdirWithApp();
   const root = join(cwd, 'root');
   const port = await freePort();
-  const args = ['setup-server', 'pid.wsgi', ...flags, '--host', '127.0.0.1', '--port', String(port)];
-  const setup = await runCli([...args, '--server-root', root], cwd);
+  const setup = await runCli(['setup-server', 'pid.wsgi', ...flags, ...loopbackArgs(port, root)], cwd);
   expect(setup.stderr).toBe('');
   trackRoot(root);
   return { root, apachectl: join(root, 'apachectl'), url: `http://127.0.0.1:${port}/` };
@@ -193,48 +193,57 @@ it('in embedded mode, SIGUSR2 is a graceful restart of Apache', async () => {
   expect(server.exit).toBeUndefined();
 });
 
-it('a SIGUSR2 that comes before Apache answers waits for it, instead of killing it', async () => {
-  const cwd = workdirWithApp();
-  const root = join(cwd, 'root');
-  const port = await freePort();
-  trackRoot(root);
-  const launcher = spawn(
-    process.execPath,
-    [CLI, 'start-server', 'pid.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
+/** Bits of /proc/PID/status's `name:` mask (SigPnd, ShdPnd, ...) as a number. */
+const statusMask = (pid: number, name: string) =>
+  BigInt(
+    `0x${new RegExp(`^${name}:\\s*(\\w+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0}`,
   );
-  let output = '';
-  launcher.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  launcher.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  try {
-    // As soon as the launcher has a child (setpriv, apachectl or Apache itself), not yet answering.
-    const childrenOf = (pid: number) => {
-      try {
-        return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-      } catch {
-        return '';
-      }
-    };
-    await waitFor(() => childrenOf(launcher.pid as number) !== '', 20_000, 'the launcher to start Apache', 1);
-    launcher.kill('SIGUSR2');
-    await waitFor(() => output.includes('Ready:'), 20_000, 'the Ready line');
-    await waitFor(
-      () => output.includes('reloading the application: done'),
-      20_000,
-      'the reload, after Ready',
-    );
-    expect(output.indexOf('reloading the application')).toBeGreaterThan(output.indexOf('Ready:'));
-    expect(output).not.toContain('killed by');
-    expect(launcher.exitCode).toBeNull();
-    expect((await get(`http://127.0.0.1:${port}/`)).status).toBe(200);
-  } finally {
-    launcher.kill('SIGTERM');
-    await waitFor(
-      () => launcher.exitCode !== null || launcher.signalCode !== null,
-      20_000,
-      'the launcher to stop',
-    );
-  }
+/** How often the thread `pid` has gone to sleep (in the event loop's wait, for node's main thread). */
+const sleeps = (pid: number) =>
+  Number(
+    /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'))?.[1],
+  );
+
+it('a SIGUSR2 that comes before Apache answers waits for it, instead of killing it', async () => {
+  // Apache cannot answer before the test lets it: the launcher's httpd is a stand-in that waits for
+  // a gate file, then becomes apache2. Had the launcher sent the reload's SIGUSR1 at once, it
+  // would have killed the stand-in (the shell, as Apache before it has its handlers).
+  const cwd = workdirWithApp();
+  const gate = join(cwd, 'gate');
+  const gated = join(cwd, 'gated-httpd');
+  writeFileSync(
+    gated,
+    `#!/bin/sh\n: > ${gate}.waiting\nwhile [ ! -e ${gate} ]; do sleep 0.01; done\nexec /usr/sbin/apache2 "$@"\n`,
+    { mode: 0o755 },
+  );
+  const server = await startServer(['pid.wsgi', '--httpd-executable', gated], { cwd, ready: false });
+  const launcher = server.child.pid as number;
+  await waitFor(() => existsSync(`${gate}.waiting`), 20_000, 'the launcher to start the gated httpd');
+  server.child.kill('SIGUSR2');
+  // The launcher has taken the signal (none pending) and its event loop has waited again twice
+  // since, so its listener has run: all of that while Apache could not answer.
+  const usr2 = 1n << BigInt(constants.signals.SIGUSR2 - 1);
+  await waitFor(
+    () => ((statusMask(launcher, 'SigPnd') | statusMask(launcher, 'ShdPnd')) & usr2) === 0n,
+    10_000,
+    'SIGUSR2 to reach the launcher',
+    1,
+  );
+  const since = sleeps(launcher);
+  await waitFor(() => sleeps(launcher) >= since + 2, 10_000, 'the launcher to handle SIGUSR2', 1);
+  expect(server.stdout()).not.toContain('Ready:');
+  writeFileSync(gate, '');
+  await waitReady(server);
+  await waitFor(
+    () => server.stdout().includes('reloading the application: done'),
+    20_000,
+    'the reload, after Ready',
+  );
+  const output = server.stdout() + server.stderr();
+  expect(output.indexOf('reloading the application')).toBeGreaterThan(output.indexOf('Ready:'));
+  expect(output).not.toContain('killed by');
+  expect(server.exit).toBeUndefined();
+  expect((await get(server.url)).status).toBe(200);
 });
 
 it('SIGUSR2 leaves --service-script processes alone and reloads only the application', async () => {

@@ -7,21 +7,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 
-import {
-  checkRoot,
-  cleanEnv,
-  makeWorkspace,
-  PARALLEL,
-  pool,
-  pyCompile,
-  type Ran,
-  removeWorkspace,
-  setupServer,
-  shellSyntax,
-  writeFiles,
-} from '../helpers/configtest.js';
+import { checkRoot, cleanEnv, pyCompile, type Ran, setupServer, shellSyntax } from '../helpers/configtest.js';
+import { configMatrix } from '../helpers/matrix.js';
 
 jest.setTimeout(30_000);
 
@@ -29,22 +18,10 @@ const PYTHON = '/usr/bin/python3';
 const uid = process.getuid?.() ?? 0;
 const WEIRD = `we"ird 'dir' $x \\ ü`;
 
-let ws: string;
-
-beforeAll(() => {
-  // Readable by everyone: started as root, Apache's children run as www-data.
-  ws = makeWorkspace('matrix', [
-    'roots',
-    'tmpdir',
-    'static',
-    'logs',
-    'pylib',
-    'pkg/mysite',
-    'venv',
-    'prefix/lib/python3.11',
-    WEIRD,
-  ]);
-  writeFiles(ws, {
+// Readable by everyone: started as root, Apache's children run as www-data.
+const matrix = configMatrix('matrix', {
+  dirs: ['tmpdir', 'static', 'logs', 'pylib', 'pkg/mysite', 'venv', 'prefix/lib/python3.11', WEIRD],
+  files: {
     'app.wsgi':
       'def application(environ, start_response):\n    start_response("200 OK", [])\n    return [b"ok"]\n',
     [`${WEIRD}/app.wsgi`]: 'def application(environ, start_response):\n    return []\n',
@@ -58,10 +35,8 @@ beforeAll(() => {
     'env.conf': 'ServerAdmin ${EW_ADMIN}\n',
     'envvars.sh': 'EW_ADMIN="envvars@example.com"\nexport EW_ADMIN\n',
     'venv/pyvenv.cfg': 'home = /usr/bin\nversion = 3.11.2\n',
-  });
+  },
 });
-
-afterAll(() => removeWorkspace(ws));
 
 interface Case {
   readonly args: readonly string[];
@@ -353,6 +328,7 @@ interface Outcome {
 }
 
 async function check(c: Case, i: number): Promise<Outcome> {
+  const ws = matrix.ws;
   const env = { ...cleanEnv(), TMPDIR: `${join(ws, 'tmpdir')}/` };
   const root =
     c.defaultRootPort !== undefined
@@ -375,26 +351,16 @@ async function check(c: Case, i: number): Promise<Outcome> {
 
 describe('setup-server + apachectl configtest', () => {
   const entries = Object.entries(CASES);
-  let outcomes: Promise<Outcome>[];
-
-  beforeAll(() => {
-    // The cases are independent: run a few at once (each is mostly node start-up), check them in order.
-    outcomes = pool(
-      entries.map(
-        ([, c], i) =>
-          () =>
-            check(c, i),
-      ),
-      PARALLEL,
-    );
-  });
+  // The cases are independent: run a few at once (each is mostly node start-up), check them in order.
+  const outcome = matrix.cases(CASES, (c, _root, i) => check(c, i));
 
   it('covers at least 30 combinations', () => {
     expect(entries.length).toBeGreaterThanOrEqual(30);
   });
 
-  it.each(entries.map(([name, c], i) => [name, c, i] as const))('%s', async (_name, c, i) => {
-    const { root, setup, conf, configtest, shells, python } = await (outcomes[i] as Promise<Outcome>);
+  it.each(entries)('%s', async (name, c) => {
+    const { root, setup, conf, configtest, shells, python } = await outcome(name);
+    const ws = matrix.ws;
 
     expect(setup.stderr).not.toMatch(/error/i);
     expect(setup.status).toBe(0);
@@ -432,6 +398,7 @@ describe('the current directory', () => {
   // npm sets INIT_CWD for every script it runs, and every process below inherits it: a project's own
   // `"serve": "cd site && express-wsgi setup-server app.wsgi"` must still find site/app.wsgi.
   it('relative paths resolve against the working directory, even with INIT_CWD from an enclosing npm script', async () => {
+    const ws = matrix.ws;
     const root = join(ws, 'roots', 'init-cwd');
     const elsewhere = join(ws, 'pylib');
     const env = { ...cleanEnv(), INIT_CWD: elsewhere };

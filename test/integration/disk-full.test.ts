@@ -5,17 +5,18 @@
  * tmpfs of its own, so it runs only where it can mount one (as root, with CAP_SYS_ADMIN).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 
+import { scratchDir } from '../helpers/scratch.mjs';
 import { FIXTURES, processesOf, startServer, stopAll, waitFor, within } from '../helpers/server.js';
 
 afterEach(stopAll);
 
-const mountPoint = mkdtempSync(join(tmpdir(), 'ew-full-'));
+const scratch = scratchDir('ew-full');
+const mountPoint = scratch.path;
 
 /** Mounts a 4 MiB tmpfs on mountPoint; the reason when it cannot. */
 function mountTmpfs(): string | undefined {
@@ -31,11 +32,14 @@ function mountTmpfs(): string | undefined {
 }
 
 const skipped = mountTmpfs();
+if (skipped) {
+  scratch.remove(); // no test runs, so no afterAll either
+}
 afterAll(() => {
   if (!skipped) {
     execFileSync('umount', ['-l', mountPoint]);
   }
-  rmSync(mountPoint, { recursive: true, force: true });
+  scratch.remove();
 });
 
 if (skipped) {

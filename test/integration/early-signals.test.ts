@@ -4,24 +4,13 @@
  * during start-up happens and the server serves; a stop during start-up ends it with 128+N and
  * leaves nothing. A stop that comes while Apache restarts is not lost.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
 
-import {
-  CLI,
-  freePort,
-  killRoot,
-  makeWorkdir,
-  processesOf,
-  startServer,
-  stopAll,
-  waitFor,
-  within,
-} from '../helpers/server.js';
+import { processesOf, startServer, stopAll, waitFor, waitReady, within } from '../helpers/server.js';
 
 afterEach(stopAll);
 
@@ -34,38 +23,15 @@ function catches(pid: number, signal: NodeJS.Signals): boolean {
 const statusOf = (code: number | null, signal: NodeJS.Signals | null) =>
   code ?? 128 + (signal ? constants.signals[signal] : 0);
 
-interface Launched {
-  readonly child: ChildProcess;
-  readonly root: string;
-  readonly url: string;
-  output(): string;
-  readonly exited: Promise<number>;
+/** The launcher, spawned (not waited for): its exit status as a shell reports it, all it wrote. */
+async function launch() {
+  const server = await startServer(['hello.wsgi'], { ready: false });
+  return {
+    server,
+    output: () => server.stdout() + server.stderr(),
+    status: server.exited.then((exit) => statusOf(exit.code, exit.signal)),
+  };
 }
-
-async function launch(): Promise<Launched> {
-  const cwd = makeWorkdir();
-  const port = await freePort();
-  const root = join(cwd, 'root');
-  const child = spawn(
-    process.execPath,
-    [CLI, 'start-server', 'hello.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number>((resolve) => child.once('exit', (c, s) => resolve(statusOf(c, s))));
-  return { child, root, url: `http://127.0.0.1:${port}/`, output: () => output, exited };
-}
-
-const launched: Launched[] = [];
-afterEach(async () => {
-  for (const l of launched.splice(0)) {
-    l.child.kill('SIGKILL');
-    await l.exited;
-    await killRoot(l.root);
-  }
-});
 
 describe('a signal during start-up', () => {
   // Moments after the entry's first line (its signal guard) ran: before Node's bootstrap is done
@@ -76,36 +42,27 @@ describe('a signal during start-up', () => {
   );
 
   it.each(cases)('%s %i ms in is applied once Apache can take it', async (signal, delay) => {
-    const l = await launch();
-    launched.push(l);
-    const pid = l.child.pid as number;
+    const { server, output, status } = await launch();
+    const pid = server.child.pid as number;
     await waitFor(() => catches(pid, 'SIGHUP'), 10_000, "the entry's signal guard");
     await new Promise((resolve) => setTimeout(resolve, delay)); // the moment under test, not a wait for state
-    l.child.kill(signal);
+    server.child.kill(signal);
 
     if (signal === 'SIGTERM' || signal === 'SIGINT') {
-      expect(await within(l.exited, 20_000)).toBe(true);
-      const status = await l.exited;
+      expect(await within(server.exited, 20_000)).toBe(true);
       // Stopped before Ready: start-up ends as the signal would end it; after Ready: Apache's 0.
-      expect(status).toBe(l.output().includes('Ready: ') ? 0 : 128 + constants.signals[signal]);
-      expect(l.output()).not.toContain('Apache exited with status');
+      expect(await status).toBe(output().includes('Ready: ') ? 0 : 128 + constants.signals[signal]);
+      expect(output()).not.toContain('Apache exited with status');
     } else {
-      await waitFor(
-        () => {
-          if (l.child.exitCode !== null || l.child.signalCode !== null) {
-            throw new Error(`the launcher exited: ${l.output()}`);
-          }
-          return l.output().includes('Ready: ');
-        },
-        20_000,
-        'Ready',
-      );
-      await waitFor(() => fetch(l.url).then((r) => r.status === 200), 20_000, 'Apache to serve');
-      l.child.kill('SIGTERM');
-      await expect(l.exited).resolves.toBe(0);
-      expect(l.output()).not.toContain('Apache exited with status');
+      await waitReady(server, 20_000).catch((error: Error) => {
+        throw new Error(`${error.message}: ${output()}`);
+      });
+      await waitFor(() => fetch(`${server.url}/`).then((r) => r.status === 200), 20_000, 'Apache to serve');
+      server.child.kill('SIGTERM');
+      await expect(status).resolves.toBe(0);
+      expect(output()).not.toContain('Apache exited with status');
     }
-    await waitFor(() => processesOf(l.root).length === 0, 10_000, 'nothing left of the server');
+    await waitFor(() => processesOf(server.root).length === 0, 10_000, 'nothing left of the server');
   });
 });
 

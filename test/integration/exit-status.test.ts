@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 
 import {
   freePort,
+  loopbackArgs,
   makeWorkdir,
   processesOf,
   runCli,
@@ -70,10 +71,7 @@ describe('a server that cannot start', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker?.listen(port, '127.0.0.1', resolve));
     const root = join(cwd, 'root');
-    const result = await runCli(
-      ['start-server', 'hello.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-      cwd,
-    );
+    const result = await runCli(['start-server', 'hello.wsgi', ...loopbackArgs(port, root)], cwd);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`--port: ${port} is already in use`);
     expect(() => readFileSync(join(root, 'httpd.conf'))).toThrow();
@@ -92,18 +90,7 @@ describe('a server that cannot start', () => {
     const port = await freePort();
     const root = join(cwd, 'root');
     const result = await runCli(
-      [
-        'start-server',
-        'hello.wsgi',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--server-root',
-        root,
-        '--include-file',
-        'extra.conf',
-      ],
+      ['start-server', 'hello.wsgi', ...loopbackArgs(port, root), '--include-file', 'extra.conf'],
       cwd,
     );
     expect(result.code).toBe(1);

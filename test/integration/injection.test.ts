@@ -30,14 +30,11 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
-  realpathSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -65,6 +62,7 @@ import {
   snapshotChanges,
   withMarker,
 } from '../helpers/injection.js';
+import { makeWorkspace, removeWorkspace } from '../helpers/configtest.js';
 import { CLI, killRoot, processesOf } from '../helpers/server.js';
 
 const SEED = Number(process.env.INJECTION_SEED ?? 20261122);
@@ -560,11 +558,7 @@ let elapsedMs = 0;
 
 beforeAll(async () => {
   const started = Date.now();
-  ws = realpathSync(mkdtempSync(join(tmpdir(), 'ew-inj-')));
-  chmodSync(ws, 0o755);
-  for (const sub of ['fixtures', 'cases', 'configs', 'logs']) {
-    mkdirSync(join(ws, sub), { mode: 0o755 });
-  }
+  ws = makeWorkspace('inj', ['fixtures', 'cases', 'configs', 'logs']);
   writeFileSync(fixture('app.wsgi'), PY_SCRIPT());
   writeFileSync(
     fixture('auth.py'),
@@ -647,11 +641,7 @@ beforeAll(async () => {
   elapsedMs = Date.now() - started;
 }, 900_000);
 
-afterAll(() => {
-  if (ws) {
-    rmSync(ws, { recursive: true, force: true });
-  }
-});
+afterAll(() => removeWorkspace(ws));
 
 describe('no string option can inject anything into the generated files', () => {
   it('every option with a recipe exists in the schema (no stale recipes)', () => {

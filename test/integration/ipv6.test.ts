@@ -2,14 +2,13 @@
  * Issue 11, item 15: `--host '[::1]'` (Apache's bracketed IPv6 form) becomes ready: the readiness
  * probe connects to ::1, not to the bracketed name. Needs IPv6 loopback; skipped visibly without.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 
 import { afterAll, expect, it } from '@jest/globals';
 
-import { CLI, killRoot, makeWorkdir, removeWorkdirs, waitFor, within } from '../helpers/server.js';
+import { launch, waitReady } from '../helpers/launcher.mjs';
+import { killRoot, makeWorkdir, removeWorkdirs, within } from '../helpers/server.js';
 
 /** A free port on ::1, or undefined when this machine has no IPv6 loopback. */
 function freeIpv6Port(): Promise<number | undefined> {
@@ -44,34 +43,17 @@ afterAll(async () => {
   async () => {
     const port = await freeIpv6Port();
     expect(port).toBeDefined();
-    const cwd = makeWorkdir();
-    const root = join(cwd, 'root');
-    roots.push(root);
-    const child = spawn(
-      process.execPath,
-      [CLI, 'start-server', 'hello.wsgi', '--host', '[::1]', '--port', String(port), '--server-root', root],
-      { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const launcher = await launch(['hello.wsgi'], { cwd: makeWorkdir(), host: '[::1]', port });
+    roots.push(launcher.root);
     try {
-      await waitFor(
-        () => {
-          if (child.exitCode !== null) {
-            throw new Error(`the launcher exited ${child.exitCode}: ${output}`);
-          }
-          return output.includes('Ready: ');
-        },
-        20_000,
-        'Ready',
-      );
+      await waitReady(launcher, 20_000).catch((error: Error) => {
+        throw new Error(`${error.message}: ${launcher.stdout()}${launcher.stderr()}`);
+      });
       expect((await fetch(`http://[::1]:${port}/`)).status).toBe(200);
     } finally {
-      child.kill('SIGTERM');
-      expect(await within(exited, 20_000)).toBe(true);
+      launcher.child.kill('SIGTERM');
+      expect(await within(launcher.exited, 20_000)).toBe(true);
     }
-    expect(child.exitCode).toBe(0);
+    expect(launcher.exit).toEqual({ code: 0, signal: null });
   },
 );

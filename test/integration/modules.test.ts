@@ -9,15 +9,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
-import {
-  makeWorkspace,
-  removeWorkspace,
-  setupAndConfigtest,
-  setupServer,
-  writeFiles,
-} from '../helpers/configtest.js';
+import { setupAndConfigtest, setupServer } from '../helpers/configtest.js';
+import { configMatrix } from '../helpers/matrix.js';
 import {
   type BuiltModule,
   builtModules,
@@ -88,19 +83,16 @@ if (modules.length === 0) {
     it('needs the source archives', () => {});
   });
 } else {
-  let ws: string;
-
-  beforeAll(() => {
-    ws = makeWorkspace('modules', ['roots', 'static', 'pylib']);
-    writeFiles(ws, {
+  const matrix = configMatrix('modules', {
+    dirs: ['static', 'pylib'],
+    files: {
       'app.wsgi':
         'def application(environ, start_response):\n    start_response("200 OK", [])\n    return [b"ok"]\n',
       'static/index.html': '<p>hi</p>\n',
-    });
+    },
   });
 
   afterEach(stopAll);
-  afterAll(() => removeWorkspace(ws));
 
   describe.each(modules.map((m) => [`${m.label} (${m.version})`, m] as const))(
     'with the %s module',
@@ -108,6 +100,7 @@ if (modules.length === 0) {
       it('configtest accepts many features at once, and the 6.x ones where the module has them', async () => {
         const { path, version } = m;
         const six = atLeastSix(version) ? SIX_ONLY.flat() : [];
+        const ws = matrix.ws;
         const root = join(ws, 'roots', `many-${m.label}`);
         const out = await setupAndConfigtest([...MANY_FEATURES, ...six, '--mod-wsgi-module', path], root, ws);
         expect(out.setup.stderr).toBe('');
@@ -126,6 +119,7 @@ if (modules.length === 0) {
         'options the module lacks are refused naming option, needed and found version; nothing written',
         async () => {
           const { path, version } = m;
+          const ws = matrix.ws;
           for (const option of SIX_ONLY) {
             const root = join(ws, 'roots', `refused-${m.label}${option[0]}`);
             const setup = await setupServer(

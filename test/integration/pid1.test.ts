@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
 
+import { launch, waitReady } from '../helpers/launcher.mjs';
 import {
   CLI,
   freePort,
@@ -21,10 +22,13 @@ import {
   waitFor,
 } from '../helpers/server.js';
 
+/** Runs a command as PID 1 of a new PID namespace (with its own /proc). */
+const UNSHARE = ['unshare', '--fork', '--pid', '--mount-proc'];
+
 // Unprivileged users cannot make PID namespaces here; the PID 1 checks need root.
 const canUnshare = (() => {
   try {
-    execFileSync('unshare', ['--fork', '--pid', '--mount-proc', 'true'], { stdio: 'ignore' });
+    execFileSync(UNSHARE[0] as string, [...UNSHARE.slice(1), 'true'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -51,7 +55,8 @@ function pid1Of(unsharePid: number): number | undefined {
 const commandOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
 
 async function startInNamespace(command: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const child = spawn('unshare', ['--fork', '--pid', '--mount-proc', ...command], {
+  const [file, ...args] = [...UNSHARE, ...command];
+  const child = spawn(file as string, args, {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
@@ -66,31 +71,19 @@ async function startInNamespace(command: string[], cwd: string, env: NodeJS.Proc
 
 describeAsRoot('as PID 1 of a PID namespace', () => {
   it('the launcher serves and stops cleanly on SIGTERM with status 0', async () => {
-    const cwd = makeWorkdir();
-    const root = join(cwd, 'root');
-    trackRoot(root);
-    const port = await freePort();
-    const ns = await startInNamespace(
-      [
-        process.execPath,
-        CLI,
-        'start-server',
-        'hello.wsgi',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-      ].concat(['--server-root', root]),
-      cwd,
-    );
-    await waitFor(() => ns.output().includes('Ready:'), 30_000, 'the launcher to be ready');
+    const ns = await launch(['hello.wsgi'], { cwd: makeWorkdir(), wrap: UNSHARE });
+    namespace = ns.child;
+    trackRoot(ns.root);
+    await waitReady(ns).catch((error: Error) => {
+      throw new Error(`${error.message}\n${ns.stdout()}${ns.stderr()}`);
+    });
     const pid1 = pid1Of(ns.child.pid as number) as number;
     expect(commandOf(pid1)).toContain(CLI);
-    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    expect((await fetch(`${ns.url}/`)).status).toBe(200);
 
     process.kill(pid1, 'SIGTERM');
-    await expect(ns.exited).resolves.toBe(0);
-    expect(processesOf(root)).toEqual([]);
+    await expect(ns.exited).resolves.toEqual({ code: 0, signal: null });
+    expect(processesOf(ns.root)).toEqual([]);
   });
 
   it('the Docker entrypoint makes httpd itself PID 1, which stops cleanly on SIGTERM', async () => {

@@ -3,14 +3,14 @@
  * one becomes Ready and runs its own configuration; the other exits non-zero with one message,
  * having written nothing. apachectl start and setup-server honour the same lock.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, test } from '@jest/globals';
 
+import { launch, type Launcher, loopbackArgs, stopLauncher } from '../helpers/launcher.mjs';
 import {
-  CLI,
   GiveUp,
   freePort,
   get,
@@ -25,51 +25,13 @@ import {
   within,
 } from '../helpers/server.js';
 
-interface Launcher {
-  readonly port: number;
-  readonly child: ChildProcess;
-  out: string;
-  err: string;
-  exit?: number | null;
-  readonly exited: Promise<void>;
-}
-
 const launchers = new Set<Launcher>();
 
-function launch(cwd: string, root: string, port: number): Launcher {
-  const child = spawn(
-    process.execPath,
-    [CLI, 'start-server', 'hello.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const launcher: Launcher = {
-    port,
-    child,
-    out: '',
-    err: '',
-    exited: new Promise((resolve) => child.once('exit', (code) => ((launcher.exit = code), resolve()))),
-  };
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (launcher.out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (launcher.err += d));
-  launchers.add(launcher);
-  return launcher;
-}
-
-async function stop(launcher: Launcher): Promise<void> {
-  if (launcher.exit === undefined && launcher.child.exitCode === null) {
-    launcher.child.kill('SIGTERM');
-    if (!(await within(launcher.exited, 20_000))) {
-      launcher.child.kill('SIGKILL');
-      await within(launcher.exited, 5_000);
-    }
-  }
-  launchers.delete(launcher);
-}
-
 afterEach(async () => {
-  for (const launcher of [...launchers]) {
-    await stop(launcher);
+  for (const launcher of launchers) {
+    await stopLauncher(launcher);
   }
+  launchers.clear();
   await stopAll();
 });
 
@@ -80,14 +42,16 @@ describe('the server root lock', () => {
       const root = join(cwd, `root${round}`);
       trackRoot(root);
       const ports = [await freePort(), await freePort()];
-      const pair = ports.map((port) => launch(cwd, root, port));
+      // Both spawned before either runs: launch() with a port given spawns before it returns.
+      const pair = await Promise.all(ports.map((port) => launch(['hello.wsgi'], { cwd, root, port })));
+      pair.forEach((l) => launchers.add(l));
 
       const { winner, loser } = await waitFor(
         () => {
-          const ready = pair.filter((l) => /^Ready: /m.test(l.out));
+          const ready = pair.filter((l) => /^Ready: /m.test(l.stdout()));
           const exited = pair.filter((l) => l.exit !== undefined);
           if (exited.length === 2) {
-            throw new GiveUp(`both exited: ${pair.map((l) => `${l.exit} ${l.err}`).join(' | ')}`);
+            throw new GiveUp(`both exited: ${pair.map((l) => `${l.exit?.code} ${l.stderr()}`).join(' | ')}`);
           }
           return ready.length === 1 && exited.length === 1 && exited[0] !== ready[0]
             ? { winner: ready[0] as Launcher, loser: exited[0] as Launcher }
@@ -97,16 +61,16 @@ describe('the server root lock', () => {
         `round ${round}: one launcher Ready and the other exited`,
       );
 
-      expect(loser.exit).toBe(2);
+      expect(loser.exit).toEqual({ code: 2, signal: null });
       // One message, before anything (not even the summary) was printed. Started a moment late,
       // the loser can find the winner's Apache running already: that refusal is as plain.
-      expect(loser.out).toBe('');
-      expect(loser.err).toMatch(
+      expect(loser.stdout()).toBe('');
+      expect(loser.stderr()).toMatch(
         new RegExp(
           `^express-wsgi: error: (--server-root: "${root}" is in use by express-wsgi start-server \\(pid \\d+\\)|an Apache of this server root is already running)`,
         ),
       );
-      expect(loser.err.match(/error:/g)).toHaveLength(1);
+      expect(loser.stderr().match(/error:/g)).toHaveLength(1);
       // The root holds the winner's configuration, and that is what runs: only its port answers.
       const conf = readFileSync(join(root, 'httpd.conf'), 'utf8');
       expect(conf).toContain(`:${winner.port}`);
@@ -114,8 +78,10 @@ describe('the server root lock', () => {
       expect((await get(`http://127.0.0.1:${winner.port}/`)).text).toBe('Hello from hello.wsgi\n');
       await expect(get(`http://127.0.0.1:${loser.port}/`, {}, 2_000)).rejects.toThrow(/ECONNREFUSED/);
 
-      await stop(winner);
-      expect(winner.exit).toBe(0);
+      // Stopped by hand, not by stopLauncher(), which would reap what it left behind.
+      winner.child.kill('SIGTERM');
+      expect(await within(winner.exited, 20_000)).toBe(true);
+      expect(winner.exit).toEqual({ code: 0, signal: null });
       await waitFor(() => processesOf(root).length === 0, 20_000, 'the winner to stop');
     }
   });
@@ -167,16 +133,7 @@ describe('the server root lock', () => {
     const root = join(cwd, 'root');
     trackRoot(root);
     const port = await freePort();
-    const args = [
-      'setup-server',
-      'hello.wsgi',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--server-root',
-      root,
-    ];
+    const args = ['setup-server', 'hello.wsgi', ...loopbackArgs(port, root)];
     expect((await runCli(args, cwd)).code).toBe(0);
     expect((await run(join(root, 'apachectl'), ['start'], { cwd })).code).toBe(0);
     await waitFor(

@@ -3,13 +3,12 @@
  * through which any local user could run code as the launcher's user (root on port 80). SIGUSR1
  * is sent at many moments of start-up; no inspector may ever listen.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
-import { CLI, freePort, killRoot, makeWorkdir, removeWorkdirs, waitFor } from '../helpers/server.js';
+import { launch } from '../helpers/launcher.mjs';
+import { killRoot, makeWorkdir, removeWorkdirs, waitFor } from '../helpers/server.js';
 
 afterAll(removeWorkdirs);
 
@@ -34,18 +33,10 @@ describe('SIGUSR1 during start-up', () => {
   const delays = [5, 10, 20, 35, 50, 75, 100, 150, 200, 300];
 
   it.each(delays)('sent %i ms after the launcher starts opens no inspector', async (delay) => {
-    const cwd = makeWorkdir();
-    const port = await freePort();
-    const root = join(cwd, 'root');
     // Run as installed (the bin is dist/cli.js, through its #! line), not as `node dist/cli.js`.
-    const child = spawn(CLI, ['start-server', 'hello.wsgi', '--port', String(port), '--server-root', root], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const launcher = await launch(['hello.wsgi'], { cwd: makeWorkdir(), asInstalled: true });
+    const { child, root } = launcher;
+    const output = () => launcher.stdout() + launcher.stderr();
     try {
       await new Promise((resolve) => setTimeout(resolve, delay)); // the moment under test, not a wait for state
       child.kill('SIGUSR1');
@@ -53,23 +44,23 @@ describe('SIGUSR1 during start-up', () => {
       // still has the kernel's default action and ends the launcher, before anything is started:
       // that, too, is an answer, and it opens no inspector.
       await waitFor(
-        () => output.includes('Ready') || child.exitCode !== null || child.signalCode !== null,
+        () => output().includes('Ready') || child.exitCode !== null || child.signalCode !== null,
         20_000,
         'the launcher to answer',
       );
       if (child.signalCode !== null) {
         expect(child.signalCode).toBe('SIGUSR1');
-        expect(output).toBe('');
+        expect(output()).toBe('');
       }
       // Before the entry's first line runs (Node's own bootstrap: ~40 ms, longer on a busy machine)
       // Node itself takes the signal and tries to open its inspector: the #! line's --inspect-port
       // names an address no machine has, so that fails. After that line the entry's listener has it.
       // Not even for a moment: Node says so when its inspector listens.
-      expect(output).not.toContain('Debugger listening');
+      expect(output()).not.toContain('Debugger listening');
       expect(inspectorListening()).toBe(false);
     } finally {
       child.kill('SIGTERM');
-      await exited;
+      await launcher.exited;
       await killRoot(root);
     }
   });

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import {
   freePort,
   get,
+  loopbackArgs,
   makeWorkdir,
   processesOf,
   run,
@@ -68,10 +69,7 @@ describe('a stale pid file naming an unrelated live process', () => {
     const port = await freePort();
     const apachectl = join(root, 'apachectl');
     const pidFile = join(root, 'httpd.pid');
-    const setup = await runCli(
-      ['setup-server', 'hello.wsgi', '--host', '127.0.0.1', '--port', String(port), '--server-root', root],
-      cwd,
-    );
+    const setup = await runCli(['setup-server', 'hello.wsgi', ...loopbackArgs(port, root)], cwd);
     expect(setup.code).toBe(0);
 
     // stop first: nothing of this root runs, and the pid file names the bystander.

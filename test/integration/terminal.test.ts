@@ -8,22 +8,14 @@
  * would log AH00492 "caught SIGWINCH, shutting down gracefully" and stop, and every assertion
  * after the resizes would fail.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, expect, it } from '@jest/globals';
 
-import {
-  CLI,
-  FIXTURES,
-  freePort,
-  killRoot,
-  makeWorkdir,
-  stopAll,
-  trackRoot,
-  waitFor,
-} from '../helpers/server.js';
+import { launch } from '../helpers/launcher.mjs';
+import { FIXTURES, killRoot, makeWorkdir, stopAll, trackRoot, waitFor } from '../helpers/server.js';
 
 let driver: ChildProcess | undefined;
 afterEach(async () => {
@@ -34,30 +26,21 @@ afterEach(async () => {
 const readPid = (root: string) => Number(readFileSync(join(root, 'httpd.pid'), 'utf8').trim());
 
 it('keeps serving through terminal resizes, then still obeys a later signal', async () => {
-  const cwd = makeWorkdir();
-  const root = join(cwd, 'root');
+  const launcher = await launch(['hello.wsgi', '--log-level', 'info'], {
+    cwd: makeWorkdir(),
+    wrap: ['/usr/bin/python3', join(FIXTURES, 'pty-run.py')],
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const terminal = launcher.child;
+  driver = terminal;
+  const { root } = launcher;
   trackRoot(root);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/`;
-  driver = spawn(
-    '/usr/bin/python3',
-    [join(FIXTURES, 'pty-run.py'), process.execPath, CLI, 'start-server', 'hello.wsgi'].concat([
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--server-root',
-      root,
-      '--log-level',
-      'info',
-    ]),
-    { cwd, stdio: ['pipe', 'pipe', 'inherit'] },
-  );
-  let screen = '';
-  driver.stdout?.setEncoding('utf8').on('data', (d: string) => (screen += d));
-  const exited = new Promise<number | null>((resolve) => driver?.once('exit', (code) => resolve(code)));
+  const url = `${launcher.url}/`;
+  // The driver's output is the terminal's screen: what the launcher wrote, and what it reports.
+  const screen = launcher.stdout;
+  const exited = launcher.exited.then((exit) => exit.code);
 
-  await waitFor(() => screen.includes('Ready:'), 30_000, 'the launcher to be ready on the terminal');
+  await waitFor(() => screen().includes('Ready:'), 30_000, 'the launcher to be ready on the terminal');
   const parent = await waitFor(() => readPid(root), 5_000, 'httpd.pid');
   const sizes = [
     [30, 90],
@@ -65,8 +48,8 @@ it('keeps serving through terminal resizes, then still obeys a later signal', as
     [25, 80],
   ];
   for (const [rows, cols] of sizes) {
-    driver.stdin?.write(`resize ${rows} ${cols}\n`);
-    await waitFor(() => screen.includes(`resized ${rows} ${cols}`), 5_000, `resize to ${rows}x${cols}`);
+    terminal.stdin?.write(`resize ${rows} ${cols}\n`);
+    await waitFor(() => screen().includes(`resized ${rows} ${cols}`), 5_000, `resize to ${rows}x${cols}`);
   }
 
   // The marker: a graceful restart sent after the resizes. Once Apache logs it, any SIGWINCH it had
@@ -79,7 +62,7 @@ it('keeps serving through terminal resizes, then still obeys a later signal', as
   expect(readPid(root)).toBe(parent);
 
   // Ctrl-C on the terminal (the tty's interrupt character) still stops everything, with status 0.
-  driver.stdin?.write('interrupt\n');
+  terminal.stdin?.write('interrupt\n');
   await expect(exited).resolves.toBe(0);
   await killRoot(root);
 });

@@ -4,24 +4,13 @@
  * mod_wsgi 4.9.4 refuses an option or value it does not take). Then a real Apache, watching
  * the daemon process id (fixtures/features/daemon/pid.wsgi) to see mod_wsgi recycle it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
-import {
-  EMPTY_APP,
-  makeWorkspace,
-  PARALLEL,
-  pool,
-  type Ran,
-  removeWorkspace,
-  setupAndConfigtest,
-  type SetupOutcome,
-  setupRefused,
-  writeFiles,
-  type Refusal,
-} from '../../helpers/configtest.js';
+import { EMPTY_APP, setupAndConfigtest, type Refusal } from '../../helpers/configtest.js';
+import { configMatrix } from '../../helpers/matrix.js';
 import { get, getJson, type Server, startServer, stopAll, waitFor } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
@@ -284,36 +273,14 @@ const REFUSALS: Record<string, Refusal> = {
 };
 
 describe('setup-server + apachectl configtest', () => {
-  let ws: string;
-  let outcomes: Promise<SetupOutcome>[];
-  let refusals: Promise<{ root: string; setup: Ran }>[];
-  const cases = Object.entries(CASES);
-  const refused = Object.entries(REFUSALS);
+  const matrix = configMatrix('daemon', { files: { 'app.wsgi': EMPTY_APP } });
+  const outcome = matrix.cases(CASES, (c, root) =>
+    setupAndConfigtest(['app.wsgi', ...c.args], root, matrix.ws),
+  );
+  matrix.itRefusesBeforeWriting(REFUSALS, (r) => ['app.wsgi', ...r.args]);
 
-  beforeAll(() => {
-    ws = makeWorkspace('daemon');
-    writeFiles(ws, { 'app.wsgi': EMPTY_APP });
-    outcomes = pool(
-      cases.map(
-        ([, c], i) =>
-          () =>
-            setupAndConfigtest(['app.wsgi', ...c.args], join(ws, 'roots', `case-${i}`), ws),
-      ),
-      PARALLEL,
-    );
-    refusals = setupRefused(
-      refused.map(([, r]) => ['app.wsgi', ...r.args]),
-      ws,
-    );
-  });
-
-  afterAll(async () => {
-    await Promise.all([...(outcomes ?? []), ...(refusals ?? [])]);
-    removeWorkspace(ws);
-  });
-
-  it.each(cases.map(([name, c], i) => [name, c, i] as const))('%s', async (_name, c, i) => {
-    const { root, setup, conf, configtest } = await (outcomes[i] as (typeof outcomes)[number]);
+  it.each(Object.entries(CASES))('%s', async (name, c) => {
+    const { root, setup, conf, configtest } = await outcome(name);
     expect(setup.status).toBe(0);
     expect(setup.stdout).toContain(`Server Root        : ${root}`);
     if (c.warning) {
@@ -333,16 +300,6 @@ describe('setup-server + apachectl configtest', () => {
     expect(`${configtest.stdout}${configtest.stderr}`.trim()).toBe('Syntax OK');
     expect(configtest.status).toBe(0);
   });
-
-  it.each(refused.map(([name, r], i) => [name, r, i] as const))(
-    'refused before anything is written: %s',
-    async (_name, r, i) => {
-      const { root, setup } = await (refusals[i] as (typeof refusals)[number]);
-      expect(setup.stderr).toContain(r.message);
-      expect(setup.status).toBe(2);
-      expect(existsSync(root)).toBe(false);
-    },
-  );
 });
 
 describe('a real Apache: mod_wsgi recycles the daemon process', () => {

@@ -10,17 +10,8 @@ import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
-import {
-  EMPTY_APP,
-  makeWorkspace,
-  PARALLEL,
-  pool,
-  pyCompile,
-  type Ran,
-  removeWorkspace,
-  setupAndConfigtest,
-  writeFiles,
-} from '../../helpers/configtest.js';
+import { EMPTY_APP, pyCompile, setupAndConfigtest } from '../../helpers/configtest.js';
+import { configMatrix } from '../../helpers/matrix.js';
 import {
   FIXTURES,
   get,
@@ -157,50 +148,25 @@ const CASES: Record<string, Case> = {
 };
 
 describe('setup-server + apachectl configtest', () => {
-  let ws: string;
-  const outcomes = new Map<
-    string,
-    Promise<{ root: string; setup: Ran; conf: string; test: Ran; py: Ran | undefined }>
-  >();
-
-  beforeAll(() => {
-    ws = makeWorkspace('handlers', ['static', 'roots']);
-    writeFiles(ws, {
+  const matrix = configMatrix('handlers', {
+    dirs: ['static'],
+    files: {
       'app.wsgi': EMPTY_APP,
       'handler.py': readFileSync(join(HERE, 'handler.py')),
       'rules.conf': readFileSync(join(HERE, 'rewrite.conf')),
       'my.types': readFileSync(join(HERE, 'test.types')),
-    });
-    const entries = Object.entries(CASES);
-    const checked = pool(
-      entries.map(([, c], i) => async () => {
-        const { root, setup, conf, configtest } = await setupAndConfigtest(
-          c.args,
-          join(ws, 'roots', `case-${i}`),
-          ws,
-        );
-        const resource = join(root, 'resource.wsgi');
-        const py = existsSync(resource) ? await pyCompile(resource, ws) : undefined;
-        return { root, setup, conf, test: configtest, py };
-      }),
-      PARALLEL,
-    );
-    entries.forEach(([name], i) => outcomes.set(name, checked[i] as (typeof checked)[number]));
+    },
+  });
+  const outcome = matrix.cases(CASES, async (c, root) => {
+    const { setup, conf, configtest } = await setupAndConfigtest(c.args, root, matrix.ws);
+    const resource = join(root, 'resource.wsgi');
+    const py = existsSync(resource) ? await pyCompile(resource, matrix.ws) : undefined;
+    return { root, setup, conf, test: configtest, py };
   });
 
-  afterAll(() => {
-    removeWorkspace(ws);
-  });
-
-  it.each(Object.keys(CASES))('%s', async (name) => {
-    const c = CASES[name] as Case;
-    const { root, setup, conf, test, py } = await (outcomes.get(name) as Promise<{
-      root: string;
-      setup: Ran;
-      conf: string;
-      test: Ran;
-      py: Ran | undefined;
-    }>);
+  it.each(Object.entries(CASES))('%s', async (name, c) => {
+    const { root, setup, conf, test, py } = await outcome(name);
+    const ws = matrix.ws;
     expect(setup.stderr).toBe('');
     expect(setup.status).toBe(0);
     for (const wanted of c.conf) {

@@ -13,10 +13,11 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
-import { makeWorkspace, removeWorkspace, runConfigtest, setupServer } from '../../helpers/configtest.js';
-import { FIXTURES, freePort, get, getJson, startServer, stopAll } from '../../helpers/server.js';
+import { setupAndConfigtest, setupServer } from '../../helpers/configtest.js';
+import { configMatrix } from '../../helpers/matrix.js';
+import { FIXTURES, freePort, get, getJson, type Server, startServer, stopAll } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
 
@@ -27,10 +28,8 @@ function openssl(...args: string[]): void {
   execFileSync('openssl', args, { cwd: certs, stdio: 'ignore' });
 }
 
-beforeAll(() => {
-  // Readable by everyone: started as root, Apache's children run as www-data.
-  ws = makeWorkspace('https', ['roots', 'certs']);
-  certs = join(ws, 'certs');
+/** Certificates for the cases: self-signed ones, a CA and a client certificate it signed. */
+function makeCertificates(): void {
   const selfSigned = (name: string, cn: string) =>
     openssl(
       'req',
@@ -89,10 +88,18 @@ beforeAll(() => {
   for (const name of ['site.key', 'other.key', 'ca.key', 'client.key']) {
     chmodSync(join(certs, name), 0o644);
   }
-  writeFileSync(join(ws, 'environ.wsgi'), readFileSync(join(FIXTURES, 'environ.wsgi')), { mode: 0o644 });
-});
+}
 
-afterAll(() => removeWorkspace(ws));
+// Readable by everyone: started as root, Apache's children run as www-data.
+const matrix = configMatrix('https', {
+  dirs: ['certs'],
+  files: { 'environ.wsgi': readFileSync(join(FIXTURES, 'environ.wsgi')) },
+  prepare: (dir) => {
+    ws = dir;
+    certs = join(dir, 'certs');
+    makeCertificates();
+  },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Every option through setup-server and Apache's configtest.
@@ -257,9 +264,10 @@ describe('setup-server and configtest', () => {
   let refusedCount = 0;
 
   // Each case is two short processes; a few at a time keeps the whole table quick.
-  it.concurrent.each(Object.entries(CASES))('%s', async (name, c) => {
-    const root = join(ws, 'roots', String(Object.keys(CASES).indexOf(name)));
-    const setup = await setupServer(['environ.wsgi', ...c.args, '--server-root', root], ws);
+  const outcome = matrix.cases(CASES, (c, root) => setupAndConfigtest(['environ.wsgi', ...c.args], root, ws));
+
+  it.each(Object.entries(CASES))('%s', async (name, c) => {
+    const { setup, conf: written, configtest } = await outcome(name);
     const warnings = setup.stderr.match(/^express-wsgi: warning: .*$/gm) ?? [];
     expect(setup.stderr.replace(/^express-wsgi: warning: .*\n/gm, '')).toBe('');
     expect(setup.status).toBe(0);
@@ -268,11 +276,10 @@ describe('setup-server and configtest', () => {
     } else {
       expect(warnings).toEqual([]);
     }
-    const conf = readFileSync(join(root, 'httpd.conf'), 'utf8').split(ws).join('<ws>');
+    const conf = written.split(ws).join('<ws>');
     for (const part of c.conf) {
       expect(conf).toContain(part);
     }
-    const configtest = await runConfigtest(root, ws);
     expect(configtest.stdout + configtest.stderr).toContain('Syntax OK');
     expect(configtest.status).toBe(0);
   });
@@ -422,16 +429,23 @@ function rawHttp10(port: number, path: string): Promise<string> {
 
 const environOf = (text: string) => JSON.parse(text) as Record<string, string>;
 
+/** environ.wsgi with HTTPS on a free port too, with the self-signed certificate for localhost. */
+async function startHttps(extra: readonly string[] = []): Promise<{ server: Server; httpsPort: number }> {
+  const httpsPort = await freePort();
+  const server = await startServer([
+    'environ.wsgi',
+    '--https-port',
+    String(httpsPort),
+    '--ssl-certificate',
+    join(certs, 'site'),
+    ...extra,
+  ]);
+  return { server, httpsPort };
+}
+
 describe('HTTPS without --server-name', () => {
   it('the app answers on the HTTPS port with the certificate given, and still on plain HTTP', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
-    ]);
+    const { server, httpsPort } = await startHttps();
     expect(server.stdout()).toContain(`Server URL (HTTPS) : https://127.0.0.1:${httpsPort}/`);
 
     const res = await httpsGet(httpsPort, '/some/path?x=1');
@@ -488,13 +502,7 @@ describe('HTTPS without --server-name', () => {
   });
 
   it('--ssl-verify-client: a path needs a client certificate signed by --ssl-ca-certificate-file', async () => {
-    const httpsPort = await freePort();
-    await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
+    const { httpsPort } = await startHttps([
       '--ssl-ca-certificate-file',
       join(certs, 'ca.crt'),
       '--ssl-verify-client',
@@ -521,13 +529,7 @@ describe('HTTPS without --server-name', () => {
 
 describe('--server-name', () => {
   it('other host names are refused (403) on both ports; the name and its aliases are served; www. redirects', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
+    const { server, httpsPort } = await startHttps([
       '--server-name',
       'www.example.test',
       '--server-alias',
@@ -555,13 +557,7 @@ describe('--server-name', () => {
   });
 
   it('--allow-localhost serves any host name to this machine; --https-only redirects the named site', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
+    const { server, httpsPort } = await startHttps([
       '--server-name',
       'app.example.test',
       '--allow-localhost',
@@ -581,15 +577,7 @@ describe('--server-name', () => {
 
 describe('--http2', () => {
   it('HTTP/2 over TLS (ALPN h2) and in clear text (h2c), with the name checks still applied', async () => {
-    const httpsPort = await freePort();
-    const server = await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
-      '--http2',
-    ]);
+    const { server, httpsPort } = await startHttps(['--http2']);
     const tls = await http2Get(`https://127.0.0.1:${httpsPort}`, '/h2');
     expect(tls.status).toBe(200);
     expect(tls.alpn).toBe('h2');
@@ -601,14 +589,7 @@ describe('--http2', () => {
   });
 
   it('without --http2 there is no HTTP/2', async () => {
-    const httpsPort = await freePort();
-    await startServer([
-      'environ.wsgi',
-      '--https-port',
-      String(httpsPort),
-      '--ssl-certificate',
-      join(certs, 'site'),
-    ]);
+    const { httpsPort } = await startHttps();
     const outcome = await http2Get(`https://127.0.0.1:${httpsPort}`, '/').then(
       (r) => `status ${r.status}`,
       (e: Error) => e.message,

@@ -8,22 +8,10 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
-import {
-  EMPTY_APP,
-  makeWorkspace,
-  PARALLEL,
-  pool,
-  type Ran,
-  removeWorkspace,
-  setupAndConfigtest,
-  type SetupOutcome,
-  setupRefused,
-  shellSyntax,
-  writeFiles,
-  type Refusal,
-} from '../../helpers/configtest.js';
+import { EMPTY_APP, setupAndConfigtest, shellSyntax, type Refusal } from '../../helpers/configtest.js';
+import { configMatrix } from '../../helpers/matrix.js';
 import {
   freePort,
   get,
@@ -258,35 +246,19 @@ const REFUSALS: Record<string, Refusal> = {
 };
 
 describe('setup-server + apachectl configtest', () => {
-  let ws: string;
-  let outcomes: Promise<SetupOutcome & { ctl: string; syntax: Ran }>[];
-  let refusals: Promise<{ root: string; setup: Ran }>[];
-  const cases = Object.entries(CASES);
-  const refused = Object.entries(REFUSALS);
-
-  beforeAll(() => {
-    ws = makeWorkspace('logs', ['roots', 'logs', 'run', WEIRD_LOGS]);
-    writeFiles(ws, { 'app.wsgi': EMPTY_APP });
-    outcomes = pool(
-      cases.map(([, c], i) => async () => {
-        const outcome = await setupAndConfigtest(['app.wsgi', ...c.args], join(ws, 'roots', `case-${i}`), ws);
-        return { ...outcome, ctl: outcome.apachectl, syntax: await shellSyntax(outcome.root, ws) };
-      }),
-      PARALLEL,
-    );
-    refusals = setupRefused(
-      refused.map(([, r]) => ['app.wsgi', ...r.args]),
-      ws,
-    );
+  const matrix = configMatrix('logs', {
+    dirs: ['logs', 'run', WEIRD_LOGS],
+    files: { 'app.wsgi': EMPTY_APP },
   });
-
-  afterAll(async () => {
-    await Promise.all([...(outcomes ?? []), ...(refusals ?? [])]);
-    removeWorkspace(ws);
+  const outcome = matrix.cases(CASES, async (c, root) => {
+    const o = await setupAndConfigtest(['app.wsgi', ...c.args], root, matrix.ws);
+    return { ...o, ctl: o.apachectl, syntax: await shellSyntax(o.root, matrix.ws) };
   });
+  matrix.itRefusesBeforeWriting(REFUSALS, (r) => ['app.wsgi', ...r.args]);
 
-  it.each(cases.map(([name, c], i) => [name, c, i] as const))('%s', async (_name, c, i) => {
-    const { root, setup, conf, ctl, configtest, syntax } = await (outcomes[i] as (typeof outcomes)[number]);
+  it.each(Object.entries(CASES))('%s', async (name, c) => {
+    const { root, setup, conf, ctl, configtest, syntax } = await outcome(name);
+    const ws = matrix.ws;
     const fill = (p: string | RegExp) => {
       const subst = (s: string, esc: (x: string) => string) =>
         s.split('<root>').join(esc(root)).split('<ws>').join(esc(ws));
@@ -323,16 +295,6 @@ describe('setup-server + apachectl configtest', () => {
     expect(configtest.stderr.split('\n').filter((l) => l && !/setlocale/.test(l))).toEqual(['Syntax OK']);
     expect(configtest.status).toBe(0);
   });
-
-  it.each(refused.map(([name, r], i) => [name, r, i] as const))(
-    'refused before anything is written: %s',
-    async (_name, r, i) => {
-      const { root, setup } = await (refusals[i] as (typeof refusals)[number]);
-      expect(setup.stderr).toContain(r.message);
-      expect(setup.status).toBe(2);
-      expect(existsSync(root)).toBe(false);
-    },
-  );
 });
 
 /** PIDs of a process's children. */

@@ -12,14 +12,8 @@ import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 
-import {
-  makeWorkspace,
-  pool,
-  type Ran,
-  removeWorkspace,
-  setupAndConfigtest,
-  setupServer,
-} from '../../helpers/configtest.js';
+import { setupAndConfigtest, setupServer } from '../../helpers/configtest.js';
+import { configMatrix } from '../../helpers/matrix.js';
 import { FIXTURES, get, getJson, startServer, stopAll, waitFor } from '../../helpers/server.js';
 
 jest.setTimeout(60_000);
@@ -318,8 +312,6 @@ describe('access and authentication scripts', () => {
 // ---------------------------------------------------------------------------------------------
 // Every option through setup-server and Apache's configtest.
 
-let ws: string;
-
 const SCRIPTS = ['--auth-user-script', 'features/proxy/auth.py'];
 const CASES: Record<string, { args: readonly string[]; conf: readonly string[] }> = {
   '--proxy-mount-point': {
@@ -419,41 +411,22 @@ const CASES: Record<string, { args: readonly string[]; conf: readonly string[] }
   },
 };
 
-interface Outcome {
-  readonly setup: Ran;
-  readonly conf: string;
-  readonly configtest: Ran;
-}
-
-async function check(index: number, args: readonly string[]): Promise<Outcome> {
-  const { setup, conf, configtest } = await setupAndConfigtest(args, join(ws, 'roots', String(index)), ws);
-  return { setup, conf: conf.split(ws).join('<ws>'), configtest };
-}
-
 describe('setup-server and configtest', () => {
-  const outcomes = new Map<string, Outcome>();
-
-  beforeAll(async () => {
-    ws = makeWorkspace('proxy');
-    cpSync(join(FIXTURES, 'features'), join(ws, 'features'), { recursive: true });
-    // A few at a time: each case is two short processes.
-    const entries = Object.entries(CASES);
-    const checked = await Promise.all(
-      pool(
-        entries.map(
-          ([, c], i) =>
-            () =>
-              check(i, c.args),
-        ),
-        Math.max(2, Math.min(4, availableParallelism())),
-      ),
-    );
-    entries.forEach(([name], i) => outcomes.set(name, checked[i] as Outcome));
+  const matrix = configMatrix('proxy', {
+    prepare: (ws) => cpSync(join(FIXTURES, 'features'), join(ws, 'features'), { recursive: true }),
   });
-  afterAll(() => removeWorkspace(ws));
+  // A few at a time: each case is two short processes.
+  const outcome = matrix.cases(
+    CASES,
+    async (c, root) => {
+      const { setup, conf, configtest } = await setupAndConfigtest(c.args, root, matrix.ws);
+      return { setup, conf: conf.split(matrix.ws).join('<ws>'), configtest };
+    },
+    Math.max(2, Math.min(4, availableParallelism())),
+  );
 
-  it.each(Object.entries(CASES))('%s', (name, c) => {
-    const { setup, conf, configtest } = outcomes.get(name) as Outcome;
+  it.each(Object.entries(CASES))('%s', async (name, c) => {
+    const { setup, conf, configtest } = await outcome(name);
     expect(setup.stderr.replace(/^express-wsgi: warning: .*\n/gm, '')).toBe('');
     expect(setup.status).toBe(0);
     for (const line of c.conf) {
@@ -464,10 +437,10 @@ describe('setup-server and configtest', () => {
   });
 
   it('a refused value writes nothing and exits 2', async () => {
-    const root = join(ws, 'roots', 'refused');
+    const root = join(matrix.ws, 'roots', 'refused');
     const setup = await setupServer(
       ['--proxy-mount-point', '/api', 'ftp://127.0.0.1/', '--server-root', root],
-      ws,
+      matrix.ws,
     );
     expect(setup.status).toBe(2);
     expect(setup.stderr).toContain('--proxy-mount-point: "ftp://127.0.0.1/" is not valid');

@@ -5,30 +5,24 @@
  * Apache: a service script running in its own daemon, debug mode as one process, the profiler,
  * the request recorder, gdb and the docs.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
 import {
-  makeWorkspace,
-  PARALLEL,
-  pool,
-  type Ran,
   readIfExists,
-  removeWorkspace,
   runTool,
   setupAndConfigtest,
-  setupRefused,
   shellSyntax,
   type Refusal,
 } from '../../helpers/configtest.js';
+import { launch } from '../../helpers/launcher.mjs';
+import { configMatrix } from '../../helpers/matrix.js';
 import {
-  CLI,
   FIXTURES,
-  freePort,
   get,
   getJson,
   makeWorkdir,
@@ -299,56 +293,31 @@ const REFUSALS: Record<string, Refusal> = {
 };
 
 describe('setup-server + apachectl configtest', () => {
-  let ws: string;
-  interface Outcome {
-    root: string;
-    setup: Ran;
-    conf: string;
-    handler: string;
-    apachectl: string;
-    configtest: Ran;
-    shell: Ran;
-    python: Ran;
-  }
-  let outcomes: Promise<Outcome>[];
-  let refusals: Promise<{ root: string; setup: Ran }>[];
-  const cases = Object.entries(CASES);
-  const refused = Object.entries(REFUSALS);
-
-  beforeAll(() => {
-    ws = makeWorkspace('services', ['roots', 'logs', 'out', 'static']);
-    cpSync(join(FIXTURES, 'features'), join(ws, 'features'), { recursive: true });
-    outcomes = pool(
-      cases.map(([, c], i) => async () => {
-        const o = await setupAndConfigtest([APP, ...c.args], join(ws, 'roots', `case-${i}`), ws);
-        const handler = readIfExists(join(o.root, 'handler.wsgi'));
-        return {
-          ...o,
-          handler,
-          shell: await shellSyntax(o.root, ws),
-          python: await runTool(
-            '/usr/bin/python3',
-            ['-c', 'import sys; compile(sys.stdin.read(), "handler.wsgi", "exec")'],
-            ws,
-            { input: handler },
-          ),
-        };
-      }),
-      PARALLEL,
-    );
-    refusals = setupRefused(
-      refused.map(([, r]) => [APP, ...r.args]),
-      ws,
-    );
+  const matrix = configMatrix('services', {
+    dirs: ['logs', 'out', 'static'],
+    prepare: (ws) => cpSync(join(FIXTURES, 'features'), join(ws, 'features'), { recursive: true }),
   });
-
-  afterAll(async () => {
-    await Promise.all([...(outcomes ?? []), ...(refusals ?? [])]);
-    removeWorkspace(ws);
+  const outcome = matrix.cases(CASES, async (c, root) => {
+    const ws = matrix.ws;
+    const o = await setupAndConfigtest([APP, ...c.args], root, ws);
+    const handler = readIfExists(join(o.root, 'handler.wsgi'));
+    return {
+      ...o,
+      handler,
+      shell: await shellSyntax(o.root, ws),
+      python: await runTool(
+        '/usr/bin/python3',
+        ['-c', 'import sys; compile(sys.stdin.read(), "handler.wsgi", "exec")'],
+        ws,
+        { input: handler },
+      ),
+    };
   });
+  matrix.itRefusesBeforeWriting(REFUSALS, (r) => [APP, ...r.args]);
 
-  it.each(cases.map(([name, c], i) => [name, c, i] as const))('%s', async (_name, c, i) => {
-    const o = await (outcomes[i] as Promise<Outcome>);
+  it.each(Object.entries(CASES))('%s', async (name, c) => {
+    const o = await outcome(name);
+    const ws = matrix.ws;
     const fill = (s: string) => s.replace(/<root>/g, o.root).replace(/<ws>/g, ws);
     expect(o.setup.stderr).toBe((c.warnings ?? []).map((w) => `express-wsgi: warning: ${w}\n`).join(''));
     expect(o.setup.status).toBe(0);
@@ -372,16 +341,6 @@ describe('setup-server + apachectl configtest', () => {
     expect(o.shell).toMatchObject({ status: 0, stderr: '' });
     expect(o.python).toMatchObject({ status: 0, stderr: '' });
   });
-
-  it.each(refused.map(([name, r], i) => [name, r, i] as const))(
-    'refused before anything is written: %s',
-    async (_name, r, i) => {
-      const { root, setup } = await (refusals[i] as (typeof refusals)[number]);
-      expect(setup.stderr).toContain(r.message);
-      expect(setup.status).toBe(2);
-      expect(existsSync(root)).toBe(false);
-    },
-  );
 });
 
 // -------------------------------------------------------------------------------------------------
@@ -608,25 +567,23 @@ describe('a real Apache', () => {
    * prints appears on `screen()`, and `type()` types a line on the terminal.
    */
   async function onTerminal(args: readonly string[]) {
-    const cwd = makeWorkdir();
-    const root = join(cwd, 'root');
+    const launcher = await launch([APP, ...args], {
+      cwd: makeWorkdir(),
+      wrap: ['/usr/bin/python3', join(FIXTURES, 'pty-run.py')],
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const { child, root, url } = launcher;
     trackRoot(root);
-    const port = await freePort();
-    const pty = join(FIXTURES, 'pty-run.py');
-    const argv = [pty, process.execPath, CLI, 'start-server', APP, ...args];
-    argv.push('--host', '127.0.0.1', '--port', String(port), '--server-root', root);
-    const child = spawn('/usr/bin/python3', argv, { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
     driver = child;
-    let screen = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (screen += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const screen = launcher.stdout;
+    const exited = launcher.exited;
     return {
       root,
-      url: `http://127.0.0.1:${port}`,
-      screen: () => screen,
+      url,
+      screen,
       /** Waits for `text` to appear on the terminal after position `from`. */
       shows: (text: string, from: number, what: string) =>
-        waitFor(() => screen.indexOf(text, from) >= 0, 30_000, what),
+        waitFor(() => screen().indexOf(text, from) >= 0, 30_000, what),
       type: (line: string) => child.stdin?.write(`type ${line}\n`),
       /** Ctrl-C on the terminal stops the server, as it would without the debugger. */
       interrupt: async () => {
