@@ -13,6 +13,7 @@ import {
   runExample,
   waitForAnswer,
 } from '../helpers/example-image.js';
+import { appContainer, podmanRunLikeKubernetes } from '../helpers/manifests.js';
 import { describeWithPodman, podman, podmanOk, removeContainers } from '../helpers/podman.js';
 import { waitFor } from '../helpers/server.js';
 
@@ -49,11 +50,13 @@ describeWithPodman('the example image in podman', () => {
     expect(rows.some((r) => r.args.startsWith('(wsgi:'))).toBe(true);
   });
 
-  it('serves with a read-only root file system and tmpfs at /srv and /tmp (the Kubernetes manifest)', async () => {
-    const container = await runExample('read-only', {
-      run: ['--read-only', '--read-only-tmpfs=false', '--tmpfs', '/srv', '--tmpfs', '/tmp'],
-    });
+  it('serves as the Kubernetes Deployment runs it: read-only root, emptyDirs at /srv and /tmp, its args and probe', async () => {
+    const run = podmanRunLikeKubernetes();
+    expect(run).toEqual(expect.arrayContaining(['--read-only', '--tmpfs', '/srv', '--tmpfs', '/tmp']));
+    const container = await runExample('kubernetes', { run, args: appContainer().args ?? [] });
     await waitForAnswer(container);
+    const probe = appContainer().readinessProbe?.httpGet?.path ?? '';
+    expect((await fetch(new URL(probe, container.url))).status).toBe(200);
     const write = await podman(['exec', container.name, 'sh', '-c', 'echo > /app/x']);
     expect(write.stderr).toMatch(/Read-only file system/);
   });
