@@ -70,4 +70,19 @@ describeWithPodman('the example image on a terminal (podman run -t)', () => {
     await podmanOk(['kill', '--signal', 'TERM', container.name]);
     expect(await exitOf(container.name)).toEqual({ status: 0, running: false });
   });
+  it('reloads the application on SIGUSR2 (the launcher does it) and stops on SIGINT with status 0', async () => {
+    const container = await runOnTerminal('tty-usr2');
+    await waitForAnswer(container);
+    await podmanOk(['kill', '--signal', 'USR2', container.name]);
+    await waitFor(
+      () => container.output().includes('reloading the application: done'),
+      60_000,
+      'the reload',
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${container.output()}`);
+    });
+    expect((await fetch(container.url)).status).toBe(200);
+    await podmanOk(['kill', '--signal', 'INT', container.name]);
+    expect(await exitOf(container.name)).toEqual({ status: 0, running: false });
+  });
 });
