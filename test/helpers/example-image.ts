@@ -7,12 +7,13 @@ import { join } from 'node:path';
 
 import {
   baseImages,
-  CONTAINER_LABEL,
+  containerLabel,
   withImageLock,
   containerName,
   LIMITS,
   podman,
   podmanOk,
+  removeLeftoverContainers,
   scratchDir,
   TEST_IMAGES,
 } from './podman.js';
@@ -31,6 +32,7 @@ export function buildExampleImage(): Promise<string> {
 let built: Promise<string> | undefined;
 
 async function build(): Promise<string> {
+  await removeLeftoverContainers();
   const { node, debian } = await baseImages();
   await podmanOk(
     [
@@ -72,8 +74,7 @@ export async function exampleRun(
     'run',
     '--name',
     name,
-    '--label',
-    CONTAINER_LABEL,
+    ...containerLabel(),
     ...LIMITS,
     '--publish',
     `127.0.0.1:${port}:8000`,

@@ -328,12 +328,27 @@ export async function baseImages(): Promise<{ debian: string; node: string }> {
 }
 
 const containers = new Set<string>();
+let started = 0;
 
 /** A name for a container the tests start; removeContainers() removes it (running or not). */
 export function containerName(what: string): string {
-  const name = `express-wsgi-test-${what}-${process.pid}-${containers.size}`;
+  const name = `express-wsgi-test-${what}-${process.pid}-${started++}`;
   containers.add(name);
   return name;
+}
+
+/** `--label` arguments for such a container: it says which process started it. */
+export const containerLabel = () => ['--label', `${CONTAINER_LABEL}=${process.pid}`];
+
+/** Removes the containers of test runs that were killed before they could remove their own. */
+export async function removeLeftoverContainers(): Promise<void> {
+  const format = `{{.Names}} {{index .Labels "${CONTAINER_LABEL}"}}`;
+  const listed = await podmanOk(['ps', '--all', '--filter', `label=${CONTAINER_LABEL}`, '--format', format]);
+  for (const [name, pid] of listed.split('\n').map((line) => line.trim().split(' '))) {
+    if (name && pid && Number(pid) !== process.pid && !existsSync(`/proc/${pid}`)) {
+      await podman(['rm', '--force', '--time', '0', '--ignore', name], { timeoutMs: 60_000 });
+    }
+  }
 }
 
 /** `podman rm -f` of every container named by containerName(), and the scratch directories. */
