@@ -17,7 +17,7 @@ import {
   scratchDir,
   TEST_IMAGES,
 } from './podman.js';
-import { FIXTURES, freePort, REPO, waitFor } from './server.js';
+import { FIXTURES, freePort, GiveUp, REPO, waitFor } from './server.js';
 
 export const EXAMPLE_IMAGE = `${TEST_IMAGES}/example:latest`;
 
@@ -98,11 +98,20 @@ export async function runExample(
   return container;
 }
 
-/** Waits until the container answers 200 at `url`; on a timeout, the error has its logs. */
+/** Waits until the container answers 200 at `url`; if it times out or exits, the error has its logs. */
 export async function waitForAnswer(container: Container, timeoutMs = 60_000): Promise<void> {
   try {
     await waitFor(
-      () => fetch(container.url).then((r) => r.status === 200),
+      async () => {
+        if ((await fetch(container.url).catch(() => undefined))?.status === 200) {
+          return true;
+        }
+        const state = await podman(['inspect', '--format', '{{.State.Status}}', container.name]);
+        if (state.stdout.trim() === 'exited') {
+          throw new GiveUp(`${container.name} exited instead of answering`);
+        }
+        return false;
+      },
       timeoutMs,
       `${container.name} to answer`,
       200,
@@ -113,17 +122,25 @@ export async function waitForAnswer(container: Container, timeoutMs = 60_000): P
   }
 }
 
-/** `podman top`: one row per process of the container, from the host's view of its /proc. */
-export async function processes(
-  name: string,
-): Promise<{ pid: number; user: string; huser: string; args: string }[]> {
-  const text = await podmanOk(['top', name, 'pid', 'user', 'huser', 'args']);
+/**
+ * `podman top`: one row per process of the container, with its real, effective, saved and file
+ * system uids as the kernel has them in the container's /proc, whatever names they have.
+ */
+export async function processes(name: string): Promise<{ pid: number; uids: string; args: string }[]> {
+  const text = await podmanOk(['top', name, 'pid', 'args']);
+  const script = 'cd /proc && for p in [0-9]*; do echo "$p $(grep "^Uid:" "$p/status" 2>/dev/null)"; done';
+  const uids = new Map(
+    (await podmanOk(['exec', name, 'sh', '-c', script])).split('\n').map((line) => {
+      const [pid, , ...ids] = line.trim().split(/\s+/);
+      return [Number(pid), ids.join(' ')] as const;
+    }),
+  );
   return text
     .split('\n')
     .slice(1)
     .map((line) => {
-      const [pid, user, huser, ...args] = line.trim().split(/\s+/);
-      return { pid: Number(pid), user: user ?? '', huser: huser ?? '', args: args.join(' ') };
+      const [pid, ...args] = line.trim().split(/\s+/);
+      return { pid: Number(pid), uids: uids.get(Number(pid)) ?? '', args: args.join(' ') };
     });
 }
 

@@ -3,7 +3,7 @@
  * each other and with what the image does: the manifests (YAML, every document) and the few
  * Dockerfile instructions that matter to them.
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -88,9 +88,10 @@ export function entrypointServerRoot(): string {
 
 /**
  * What podman must be given to run the image as the Deployment's container does: its user, a
- * read-only root file system, and a fresh, empty, writable directory at each emptyDir mount.
+ * read-only root file system, and at each emptyDir mount what the kubelet mounts there, an empty,
+ * world-writable (0777) directory of the host, made by `emptyDir()`.
  */
-export function podmanRunLikeKubernetes(): string[] {
+export function podmanRunLikeKubernetes(emptyDir: () => string): string[] {
   const pod = deployment().spec?.template.spec;
   const container = appContainer();
   const user = container.securityContext?.runAsUser ?? pod?.securityContext?.runAsUser;
@@ -100,8 +101,13 @@ export function podmanRunLikeKubernetes(): string[] {
   return [
     ...(user === undefined ? [] : ['--user', `${user}:${group ?? user}`]),
     ...(container.securityContext?.readOnlyRootFilesystem ? ['--read-only', '--read-only-tmpfs=false'] : []),
-    // An emptyDir is world-writable (mode 1777), as a tmpfs is by default.
-    ...mounts.flatMap((path) => ['--tmpfs', path]),
+    // Not --tmpfs: podman fills a tmpfs with what the image has there, and runc gives it the mode
+    // and owner of the image's directory.
+    ...mounts.flatMap((path) => {
+      const dir = emptyDir();
+      chmodSync(dir, 0o777);
+      return ['--volume', `${dir}:${path}`];
+    }),
     ...(container.securityContext?.capabilities?.drop?.includes('ALL') ? ['--cap-drop', 'ALL'] : []),
     ...(container.securityContext?.allowPrivilegeEscalation === false
       ? ['--security-opt', 'no-new-privileges']
