@@ -250,6 +250,16 @@ async function makeDebianImage(key: string, mirror: string): Promise<void> {
 }
 
 /**
+ * The certificate authorities this machine trusts: NODE_EXTRA_CA_CERTS's, else the system bundle
+ * (where a proxy's CA goes too), so that a run without the variable set builds the same image.
+ */
+function caBundle(): string | undefined {
+  return [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find(
+    (f) => f && existsSync(f),
+  );
+}
+
+/**
  * node:20-bookworm-slim's stand-in: the Debian image plus this machine's Node and npm, where the
  * official image has them. The npm registry is reached here through a proxy with its own CA, in
  * this machine's bundle: the image carries the bundle and names it in NODE_EXTRA_CA_CERTS. That is
@@ -259,7 +269,7 @@ async function makeNodeImage(key: string): Promise<void> {
   const context = scratchDir('node-image');
   copyFileSync(process.execPath, join(context, 'node'));
   cpSync(npmRoot(), join(context, 'npm'), { recursive: true, verbatimSymlinks: true });
-  const bundle = process.env.NODE_EXTRA_CA_CERTS;
+  const bundle = caBundle();
   if (bundle) {
     copyFileSync(bundle, join(context, 'ca.crt'));
   }
@@ -312,7 +322,7 @@ export async function baseImages(): Promise<{ debian: string; node: string }> {
     await makeDebianImage(debianKey, mirror);
   }
   const debianId = await podmanOk(['image', 'inspect', '--format', '{{.Id}}', DEBIAN_IMAGE]);
-  const bundle = process.env.NODE_EXTRA_CA_CERTS;
+  const bundle = caBundle();
   const node = statSync(process.execPath);
   const nodeKey = sha256(
     debianId,
