@@ -10,8 +10,11 @@ RUNTIME_DEBS="apache2 libapache2-mod-wsgi-py3 python3"
 TEST_DEBS="python3-flask python3-django python3-pastedeploy python3-venv openssl util-linux procps"
 # The module matrix builds mod_wsgi from source as pip would (test/helpers/modules.ts).
 MODULE_BUILD_DEBS="apache2-dev python3-dev"
+# The container tests build and run examples/docker with podman on stand-in base images that
+# mmdebstrap makes (test/helpers/podman.ts); runc, because crun refuses cgroups v1 hybrid mode.
+CONTAINER_DEBS="podman runc mmdebstrap uidmap slirp4netns fuse-overlayfs"
 debs=$RUNTIME_DEBS
-[ "${1:-}" = "--test" ] && debs="$debs $TEST_DEBS $MODULE_BUILD_DEBS"
+[ "${1:-}" = "--test" ] && debs="$debs $TEST_DEBS $MODULE_BUILD_DEBS $CONTAINER_DEBS"
 
 say() { printf 'express-wsgi bootstrap: %s\n' "$*" >&2; }
 

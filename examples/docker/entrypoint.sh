@@ -1,8 +1,17 @@
 #!/bin/sh
 # Entry point of the express-wsgi example image. Writes the server root for the arguments given
-# (the image's CMD unless `docker run IMAGE ARGS...` replaces it), then replaces itself with Apache:
+# (the image's CMD unless `docker run IMAGE ARGS...` replaces it), with the logs on the container's
+# output (error log to stderr, access log to stdout), then replaces itself with Apache:
 # httpd becomes PID 1 and receives docker stop's or Kubernetes' SIGTERM itself, with no shell or
 # Node process in between.
+#
+# Except with a terminal (`docker run -t`): a terminal resize then sends SIGWINCH to PID 1, and for
+# httpd that is graceful-stop, so the container would exit at the first resize. With a terminal the
+# entry point becomes express-wsgi's launcher instead (start-server, the same arguments and server
+# root), which runs Apache in a session of its own, forwards the signals Apache acts on and
+# swallows SIGWINCH. `-t` gives the container the pseudo-terminal as stdin, stdout and stderr at
+# once, with or without `-i`; `-i` alone gives pipes and no terminal, hence no resize to fear.
+# Either descriptor being a terminal is taken as a terminal, to be on the safe side.
 #   EXPRESS_WSGI       the express-wsgi command, split on spaces (default: express-wsgi)
 #   EXPRESS_WSGI_ROOT  the server root (default: /srv/express-wsgi)
 set -eu
@@ -10,8 +19,13 @@ set -eu
 EXPRESS_WSGI=${EXPRESS_WSGI:-express-wsgi}
 EXPRESS_WSGI_ROOT=${EXPRESS_WSGI_ROOT:-/srv/express-wsgi}
 
+if [ -t 0 ] || [ -t 1 ]; then
+  # shellcheck disable=SC2086 # EXPRESS_WSGI may be a command with arguments, e.g. "node dist/cli.js"
+  exec $EXPRESS_WSGI start-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
+fi
+
 # The arguments come before --server-root, which must match the apachectl started below.
-# shellcheck disable=SC2086 # EXPRESS_WSGI may be a command with arguments, e.g. "node dist/cli.js"
-$EXPRESS_WSGI setup-server --log-to-terminal "$@" --server-root "$EXPRESS_WSGI_ROOT"
+# shellcheck disable=SC2086
+$EXPRESS_WSGI setup-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
 
 exec "$EXPRESS_WSGI_ROOT/apachectl" start -DFOREGROUND
