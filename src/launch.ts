@@ -15,7 +15,7 @@ import { explainLoadFailure, importHangMs, watchImport } from './load-failure.js
 import { err, out } from './log.js';
 import { probeHost, waitForHttp } from './probe.js';
 import { catches } from './proc.js';
-import type { ServerConfig } from './resolve.js';
+import type { ServerConfig } from './config.js';
 
 /**
  * Signals passed on to Apache: INT/TERM stop it, HUP restarts, USR1 restarts gracefully; SIGWINCH

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 
 import { FEATURES } from './features/index.js';
-import type { FeatureResult } from './features/types.js';
+import type { FeatureResult } from './config.js';
 import { apachePath, apacheQuote, pythonLiteral, shellQuote } from './quote.js';
-import type { ServerConfig } from './resolve.js';
+import type { ServerConfig } from './config.js';
 import { COMPILE_OPTIONS, PRECOMPILED } from './templates.js';
 
 const TEMPLATES = new URL('../templates/', import.meta.url);

@@ -25,9 +25,9 @@ import {
 import { basename, dirname, join } from 'node:path';
 
 import { UsageError } from './errors.js';
-import type { ExtraDirectory, FeatureResult } from './features/types.js';
+import type { ExtraDirectory, FeatureResult } from './config.js';
 import type { RenderedFile } from './render.js';
-import type { ServerConfig } from './resolve.js';
+import type { ServerConfig } from './config.js';
 
 function lstatOrUndefined(path: string) {
   try {

@@ -5,7 +5,7 @@
  */
 import { resolve as resolvePath } from 'node:path';
 
-import { discover } from '../discovery.js';
+import { discover } from '../discovery/discovery.js';
 import {
   FS,
   plan as planFor,
@@ -18,7 +18,7 @@ import {
 import { UsageError } from '../errors.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';
-import { pythonHomeOf } from '../resolve.js';
+import { pythonHomeOf } from '../resolve/application.js';
 import { serve } from './serve.js';
 
 /** The start-server values that serve the planned project; the user's other options pass through. */

@@ -2,15 +2,15 @@
 import { availableParallelism } from 'node:os';
 import { getgid, getuid } from 'node:process';
 
-import { systemAccounts } from '../accounts.js';
-import { discover } from '../discovery.js';
+import { systemAccounts } from '../discovery/accounts.js';
+import { discover } from '../discovery/discovery.js';
 import { holdSignals } from '../early-signals.js';
 import { err, out } from '../log.js';
 import { blamingSources, parseOptions } from '../options/parse.js';
 import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
-import { realPathOf } from '../real-path.js';
+import { realPathOf } from '../discovery/real-path.js';
 import { render } from '../render.js';
-import { resolve } from '../resolve.js';
+import { resolve } from '../resolve/index.js';
 import { lockServerRoot } from '../server-lock.js';
 import { formatSummary, summaryLines } from '../summary.js';
 import { VERSION } from '../version.js';

@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
 import { UsageError } from '../../src/errors.js';
-import { rotatedLog } from '../../src/features/logs.js';
+import { rotatedLog } from '../../src/resolve/rotation.js';
 import { apacheQuote, pythonLiteral, QuoteError, shellQuote } from '../../src/quote.js';
 import {
   apacheLines,

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../../src/accounts.js';
-import { type Mpm, mpmSettings } from '../../../src/capacity.js';
-import type { Discovery } from '../../../src/discovery.js';
+import { type Mpm, mpmSettings } from '../../../src/resolve/capacity.js';
+import type { Discovery } from '../../../src/discovery/discovery.js';
 import { UsageError } from '../../../src/errors.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../../src/accounts.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
-import { OPTIONS } from '../../../src/features/handlers.js';
+import { OPTIONS } from '../../../src/features/handlers/options.js';
 import type { Spec } from '../../../src/options/define.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';

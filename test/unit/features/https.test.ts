@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../../src/accounts.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
-import { CATCH_ALL_NAME, type HttpsResult, type VirtualHost } from '../../../src/features/https.js';
+import { CATCH_ALL_NAME } from '../../../src/features/https/resolve.js';
+import type { HttpsResult, VirtualHost } from '../../../src/features/https/types.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';

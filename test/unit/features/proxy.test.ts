@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../../src/accounts.js';
-import type { Discovery } from '../../../src/discovery.js';
+import type { Discovery } from '../../../src/discovery/discovery.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
-import type { ProxyResult } from '../../../src/features/proxy.js';
+import type { ProxyResult } from '../../../src/features/proxy/types.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';

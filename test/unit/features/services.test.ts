@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../../src/accounts.js';
-import type { Discovery } from '../../../src/discovery.js';
+import type { Discovery } from '../../../src/discovery/discovery.js';
 import { UsageError } from '../../../src/errors.js';
 import { render } from '../../../src/render.js';
 import { type Context, resolve, type ServerConfig } from '../../../src/resolve.js';

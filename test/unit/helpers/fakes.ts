@@ -7,12 +7,13 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type Accounts, systemAccounts } from '../../../src/accounts.js';
-import type { Discovery } from '../../../src/discovery.js';
+import type { Accounts } from '../../../src/config.js';
+import { systemAccounts } from '../../../src/discovery/accounts.js';
+import type { Discovery } from '../../../src/config.js';
 import { parseOptions } from '../../../src/options/parse.js';
 import type { Options } from '../../../src/options/schema.js';
-import { realPathOf } from '../../../src/real-path.js';
-import type { Context } from '../../../src/resolve.js';
+import { realPathOf } from '../../../src/discovery/real-path.js';
+import type { Context } from '../../../src/config.js';
 
 export const MODULES_DIR = '/usr/lib/apache2/modules';
 

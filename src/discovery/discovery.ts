@@ -15,28 +15,10 @@ import {
 } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 
-import { EnvironmentError, UsageError } from './errors.js';
+import type { Discovery, ModWsgi } from '../config.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 
-export interface ModWsgi {
-  /** Absolute path of the module file. */
-  readonly path: string;
-  /** e.g. [4, 9, 4]; [0, 0, 0] when the module does not say. */
-  readonly version: readonly [number, number, number];
-  /** "3.11": the Python the module embeds. */
-  readonly pythonVersion: string | undefined;
-  /** Configuration directives the module registers (their names appear in the binary). */
-  readonly directives: ReadonlySet<string>;
-}
-
-export interface Discovery {
-  readonly httpd: string;
-  readonly modulesDirectory: string;
-  /** File names in the modules directory, e.g. mod_rewrite.so. */
-  readonly modules: ReadonlySet<string>;
-  readonly modWsgi: ModWsgi;
-  /** The Python interpreter matching the module (Debian: /usr/bin/python3.11), if found. */
-  readonly python: string | undefined;
-}
+export type { Discovery, ModWsgi } from '../config.js';
 
 export interface DiscoveryInput {
   readonly httpdExecutable?: string;
@@ -250,17 +232,4 @@ export function discoverModWsgi(
   const wanted = option ?? env.MOD_WSGI_MODULE;
   const dir = wanted ? (modulesDirectory ?? '/') : findModulesDirectory(modulesDirectory, env);
   return findModWsgi(option, dir, env);
-}
-
-/** Whether a module version is at least `wanted` ("6.0.0"). */
-export function versionAtLeast(found: readonly number[], wanted: string): boolean {
-  const want = wanted.split('.').map(Number);
-  for (let i = 0; i < Math.max(found.length, want.length); i++) {
-    const a = found[i] ?? 0;
-    const b = want[i] ?? 0;
-    if (a !== b) {
-      return a > b;
-    }
-  }
-  return true;
 }

@@ -13,16 +13,13 @@
  *   that grows on demand grows too slowly for a burst (thousands of errors at 256 connections);
  * - worker, when asked for, in processes of up to 64 threads (Apache's default ThreadLimit).
  */
+import type { Context, Discovery, Mode, Mpm, MpmSettings } from '../config.js';
+import { badValue, UsageError } from '../errors.js';
+import { APACHE_LIMITS, camel } from '../options/define.js';
+import type { Options } from '../options/schema.js';
+import { debugMpmPreference } from './debug-mode.js';
 
-export type Mpm = 'event' | 'worker' | 'prefork';
-
-export interface MpmSettings {
-  readonly mpm: Mpm;
-  /** Directive → value, in the order they are written. */
-  readonly directives: readonly (readonly [string, number])[];
-  /** Connections Apache itself accepts at once. */
-  readonly maxClients: number;
-}
+export type { Mpm, MpmSettings } from '../config.js';
 
 export interface CapacityInput {
   readonly mpm: Mpm;
@@ -160,4 +157,97 @@ function daemonSettings(input: CapacityInput): MpmSettings {
 
 export function mpmSettings(input: CapacityInput): MpmSettings {
   return input.embedded ? embeddedSettings(input) : daemonSettings(input);
+}
+
+/**
+ * Each option is within its own range (the schema), but processes x threads x headroom can still
+ * need more Apache processes than the MPM can have; Apache would then lower ServerLimit with a
+ * warning and serve fewer clients than asked. Refused up front instead, naming what to lower.
+ */
+function checkMpmLimits(settings: MpmSettings, opts: Options): void {
+  const value = (name: string) => settings.directives.find(([d]) => d === name)?.[1] ?? 0;
+  const serverLimit = APACHE_LIMITS.serverLimit[settings.mpm];
+  const threadLimit = APACHE_LIMITS.threadLimit[settings.mpm];
+  const given = ['processes', 'threads', 'max-clients']
+    .filter((name) => (opts as unknown as Record<string, unknown>)[camel(name)] !== undefined)
+    .map((name) => `--${name} ${(opts as unknown as Record<string, number>)[camel(name)]}`);
+  const asked = given.length ? given.join(' with ') : 'the defaults';
+  if (value('ServerLimit') > serverLimit || value('ThreadLimit') > threadLimit) {
+    throw new UsageError(
+      `${asked} needs ServerLimit ${value('ServerLimit')} and ThreadLimit ${value('ThreadLimit')}, ` +
+        `more than Apache's ${settings.mpm} MPM allows (ServerLimit ${serverLimit}, ThreadLimit ` +
+        `${threadLimit}); give fewer processes, threads or clients.`,
+    );
+  }
+}
+
+export interface Capacity {
+  readonly mpm: MpmSettings;
+  readonly processes: number;
+  readonly threads: number;
+}
+
+/** The MPM, the processes and threads of the app, and the MPM's directives sized for them. */
+export function capacityOf(
+  opts: Options,
+  mode: Mode,
+  debug: boolean,
+  ctx: Pick<Context, 'cpus'>,
+  discovery: Discovery,
+  warnings: string[],
+): Capacity {
+  const mpm = pickMpm(
+    opts.embeddedMode || debug,
+    debug ? debugMpmPreference(opts.serverMpm) : opts.serverMpm,
+    (m) => discovery.modules.has(`mod_mpm_${m}.so`),
+  );
+  if (!mpm) {
+    throw badValue(
+      'server-mpm',
+      opts.serverMpm.join(','),
+      `an MPM installed in ${discovery.modulesDirectory} (none of ${opts.serverMpm.join(', ') || 'event, worker, prefork'} is)`,
+    );
+  }
+  // Embedded mode runs Python in Apache's children: one per CPU gives each its own GIL, and with the
+  // worker MPM each thread holds one client connection, so 5 would make the sixth client wait
+  // (p99 146 ms at 16 connections, against 15 ms with 2 x 16; docs/performance.md).
+  // With prefork every "thread" is a process with its own interpreter: keep mod_wsgi-express's 1 x 5.
+  const embeddedDefaults = mode === 'embedded' && !debug && mpm !== 'prefork';
+  const processes = debug
+    ? 1
+    : (opts.processes ?? (embeddedDefaults ? Math.min(Math.max(ctx.cpus, 1), 8) : 1));
+  const threads = debug ? 1 : (opts.threads ?? (embeddedDefaults ? 25 : 5));
+  // In embedded mode --threads is Apache's ThreadsPerChild; mod_wsgi 4.8.0's notes say the event MPM
+  // does not handle fewer than 3 properly. Raising it would change the app's concurrency: refuse.
+  if (mpm === 'event' && mode === 'embedded' && threads < 3) {
+    throw badValue(
+      'threads',
+      threads,
+      '3 or more with the event MPM in embedded mode (it does not handle fewer threads per process properly), or --server-mpm worker or prefork',
+    );
+  }
+  const settings = mpmSettings({
+    mpm,
+    embedded: mode === 'embedded' || debug,
+    processes,
+    threads,
+    maxClients: opts.maxClients,
+    maximumRequests: opts.maximumRequests,
+    // Fractions from the daemon feature (src/features/daemon/resolve.ts checks their range).
+    initialWorkers: opts.initialWorkers,
+    minimumSpareWorkers: opts.minimumSpareWorkers,
+    maximumSpareWorkers: opts.maximumSpareWorkers,
+  });
+  checkMpmLimits(settings, opts);
+  // Said rather than done silently: Apache is sized by the application's own capacity here.
+  if (opts.maxClients !== undefined && (mode === 'embedded' || debug)) {
+    warnings.push(
+      `--max-clients: no effect in embedded mode, where Apache's capacity is --processes × --threads (${processes * threads}).`,
+    );
+  } else if (opts.maxClients !== undefined && opts.maxClients < processes * threads) {
+    warnings.push(
+      `--max-clients ${opts.maxClients}: raised to ${processes * threads}, the requests the daemon processes take at once (--processes × --threads).`,
+    );
+  }
+  return { mpm: settings, processes, threads };
 }

@@ -22,230 +22,24 @@ import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { Account } from '../accounts.js';
-import type { Discovery } from '../discovery.js';
-import { badValue, UsageError } from '../errors.js';
-import { flag, float, int, LIMITS, list, pairs, str } from '../options/define.js';
-import type { Options } from '../options/schema.js';
-import type { CoreConfig } from '../resolve.js';
-import { rotatedLog } from './logs.js';
-import type { ExtraDirectory, ExtraFile, FeatureInput, FeatureResult } from './types.js';
-
-const GROUP = 'Services and debugging';
-const TELEMETRY = { minModWsgi: '6.0.0' } as const;
-const DIRECTORY = { metavar: 'DIRECTORY' } as const;
-
-export const OPTIONS = [
-  pairs(
-    'service-script',
-    GROUP,
-    'Run a Python script in a daemon process of its own that serves no requests (repeatable).',
-    { metavar: 'NAME SCRIPT-PATH' },
-  ),
-  pairs(
-    'service-user',
-    GROUP,
-    'Account the named service script runs as, when started as root (repeatable).',
-    { metavar: 'NAME USERNAME', defaultText: 'the --user account' },
-  ),
-  pairs(
-    'service-group',
-    GROUP,
-    'Group the named service script runs as, when started as root (repeatable).',
-    { metavar: 'NAME GROUP', defaultText: 'the --group group' },
-  ),
-  pairs(
-    'service-log-file',
-    GROUP,
-    'Error log of the named service script, in the log directory unless absolute (repeatable).',
-    { metavar: 'NAME FILE-NAME', defaultText: 'the main error log' },
-  ),
-  str('telemetry-service', GROUP, 'Send mod_wsgi telemetry to an ingester listening on a UNIX socket.', {
-    metavar: 'unix:SOCKET-PATH',
-    ...TELEMETRY,
-  }),
-  flag(
-    'enable-telemetry',
-    GROUP,
-    'Run the mod_wsgi-telemetry ingester and its web UI as a service script and report to it.',
-    TELEMETRY,
-  ),
-  int('telemetry-ui-port', GROUP, 'Port of the telemetry web UI (on 127.0.0.1) with --enable-telemetry.', {
-    metavar: 'PORT',
-    default: 8888,
-    min: 1,
-    max: 65535,
-    ...TELEMETRY,
-  }),
-  float('telemetry-interval', GROUP, 'Seconds between telemetry reports.', {
-    metavar: 'SECONDS',
-    default: 1,
-    defaultText: '1.0',
-    min: 0.5,
-    max: LIMITS.INT_MAX,
-    ...TELEMETRY,
-  }),
-  float('slow-requests', GROUP, 'Report requests still running after this many seconds to the telemetry.', {
-    metavar: 'SECONDS',
-    min: 0,
-    max: LIMITS.INT_MAX,
-    ...TELEMETRY,
-  }),
-  list(
-    'telemetry-options',
-    GROUP,
-    'Telemetry capture flags, as WSGITelemetryOptions takes them (e.g. +CaptureUserAgent; repeatable).',
-    { metavar: 'FLAGS', check: telemetryFlags, ...TELEMETRY },
-  ),
-  flag('enable-docs', 'Static files and URLs', "Serve express-wsgi's documentation at /__wsgi__/docs."),
-  flag(
-    'debug-mode',
-    GROUP,
-    'Run Apache as a single process with one thread and the application inside it, for debugging.',
-  ),
-  flag(
-    'enable-debugger',
-    GROUP,
-    'Enter pdb on the terminal when the application raises an exception (implies --debug-mode).',
-  ),
-  flag(
-    'debugger-startup',
-    GROUP,
-    'Enter pdb as soon as the application is loaded (needs --enable-debugger).',
-  ),
-  flag(
-    'enable-coverage',
-    GROUP,
-    'Measure code coverage; an HTML report is written on stop (implies --debug-mode).',
-  ),
-  str('coverage-directory', GROUP, 'Where the coverage report goes.', {
-    ...DIRECTORY,
-    defaultText: '<server-root>/htmlcov',
-  }),
-  flag(
-    'enable-profiler',
-    GROUP,
-    'Profile requests with cProfile; a .pstats file is written on stop (implies --debug-mode).',
-  ),
-  str('profiler-directory', GROUP, 'Where the .pstats files go.', {
-    ...DIRECTORY,
-    defaultText: '<server-root>/pstats',
-  }),
-  flag(
-    'enable-recorder',
-    GROUP,
-    'Save each request and response (headers, body, exceptions) to files (implies --debug-mode).',
-  ),
-  str('recorder-directory', GROUP, 'Where the recorded requests go.', {
-    ...DIRECTORY,
-    defaultText: '<server-root>/archive',
-  }),
-  flag('enable-gdb', GROUP, 'Run Apache under gdb (implies --debug-mode).'),
-  str('gdb-executable', GROUP, 'The gdb to run with --enable-gdb.', {
-    metavar: 'FILE-PATH',
-    default: 'gdb',
-  }),
-  flag('with-php5', 'Application', 'Serve .php files with mod_php5 (not supported).', {
-    hidden: true,
-    refused:
-      'PHP 5 and mod_php5 are gone from every supported distribution; run PHP in its own server (php-fpm) and proxy to it.',
-  }),
-] as const;
+import type {
+  Account,
+  CoreConfig,
+  Discovery,
+  ExtraDirectory,
+  ExtraFile,
+  FeatureInput,
+} from '../../config.js';
+import { badValue, UsageError } from '../../errors.js';
+import { debugModeOf } from '../../resolve/debug-mode.js';
+import { existingFile } from '../../resolve/files.js';
+import { rotatedLog } from '../../resolve/rotation.js';
+import type { DebugTools, Gdb, Service, ServicesResult, Telemetry } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
 // Debug mode: decided here, applied by the core resolver (mode, MPM, capacity).
 
-/** Debug mode: --debug-mode, or any debugging tool that needs the app in one process. */
-export function debugModeOf(
-  opts: Pick<
-    Options,
-    'debugMode' | 'enableDebugger' | 'enableCoverage' | 'enableProfiler' | 'enableRecorder' | 'enableGdb'
-  >,
-): boolean {
-  return (
-    opts.debugMode ||
-    opts.enableDebugger ||
-    opts.enableCoverage ||
-    opts.enableProfiler ||
-    opts.enableRecorder ||
-    opts.enableGdb
-  );
-}
-
-/**
- * The MPMs debug mode may use, in order: worker, then prefork (event misbehaves with one thread),
- * or those of --server-mpm that are not event.
- */
-export function debugMpmPreference(wanted: readonly string[]): string[] {
-  if (!wanted.length) {
-    return ['worker', 'prefork'];
-  }
-  const usable = wanted.filter((m) => m !== 'event');
-  if (!usable.length) {
-    throw badValue(
-      'server-mpm',
-      wanted.join(','),
-      'worker or prefork in debug mode: the event MPM misbehaves with a single thread',
-    );
-  }
-  return usable;
-}
-
 // ---------------------------------------------------------------------------------------------
-
-export interface Service {
-  readonly name: string;
-  /** The daemon process group, service:NAME; its processes show as (wsgi:service:NAME). */
-  readonly group: string;
-  readonly script: string;
-  readonly options: readonly (readonly [string, string | number])[];
-  /** The service's own error log, or undefined for the main one. */
-  readonly logFile: string | undefined;
-  /** What ErrorLog names: logFile, or a pipe to rotatelogs (--rotate-logs). */
-  readonly logTarget: string | undefined;
-  /** Address of the virtual host that carries the service's ErrorLog and never serves a request. */
-  readonly vhost: string | undefined;
-}
-
-export interface DebugTools {
-  readonly debugger: boolean;
-  readonly debuggerStartup: boolean;
-  readonly coverageDirectory: string | undefined;
-  readonly profilerDirectory: string | undefined;
-  readonly recorderDirectory: string | undefined;
-  /** True when the app is wrapped in handler.wsgi (debugger, coverage, profiler or recorder). */
-  readonly wrapsApp: boolean;
-}
-
-export interface Gdb {
-  readonly executable: string;
-  /** The gdb.cmds file in the server root. */
-  readonly commands: string;
-}
-
-export interface Telemetry {
-  /** unix:/path of the ingester's socket. */
-  readonly target: string;
-  /** The second argument of WSGITelemetryService, interval=SECONDS. */
-  readonly interval: string;
-  /** WSGISlowRequests, as text (0 is a valid threshold). */
-  readonly slowRequests: string | undefined;
-  /** One WSGITelemetryOptions line each, as its tokens. */
-  readonly options: readonly (readonly string[])[];
-  /** With --enable-telemetry: the script the telemetry service runs, and its arguments. */
-  readonly ingester: { readonly script: string; readonly argv: readonly string[] } | undefined;
-}
-
-export interface ServicesResult extends FeatureResult {
-  readonly services: readonly Service[];
-  /** WSGISocketPrefix for the service daemons when the core prints none (no WSGI application). */
-  readonly socketPrefix: string | undefined;
-  readonly debug: DebugTools | undefined;
-  /** --enable-gdb: apachectl start runs httpd under this gdb with these commands. */
-  readonly gdb: Gdb | undefined;
-  readonly telemetry: Telemetry | undefined;
-  readonly docs: { readonly url: string; readonly directory: string } | undefined;
-}
 
 const statOf = (path: string): Stats | undefined => {
   try {
@@ -256,47 +50,6 @@ const statOf = (path: string): Stats | undefined => {
 };
 
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-const TELEMETRY_FLAGS = ['CaptureUserAgent'];
-
-/** The check of one --telemetry-options value: flags as WSGITelemetryOptions accepts them. */
-function telemetryFlags(value: string): string | undefined {
-  const tokens = value.trim().split(/\s+/).filter(Boolean);
-  const valid = `flags such as +CaptureUserAgent, -CaptureUserAgent, None or All (known flags: ${TELEMETRY_FLAGS.join(', ')})`;
-  if (!tokens.length) {
-    return valid;
-  }
-  let incremental = false;
-  let absolute = false;
-  for (const token of tokens) {
-    const m = /^([+-]?)([A-Za-z]+)$/.exec(token);
-    if (!m) {
-      return valid;
-    }
-    const [, sign, name] = m as unknown as [string, string, string];
-    const known = [...TELEMETRY_FLAGS, 'None', 'All'].some((f) => f.toLowerCase() === name.toLowerCase());
-    if (!known) {
-      return valid;
-    }
-    if (sign && /^(none|all)$/i.test(name)) {
-      return `${valid}; None and All take no + or -`;
-    }
-    incremental ||= sign !== '';
-    absolute ||= sign === '';
-  }
-  return incremental && absolute ? `${valid}, not +/- flags mixed with plain ones in one value` : undefined;
-}
-
-function existingFile(option: string, value: string, cwd: string): string {
-  const path = resolvePath(cwd, value);
-  const st = statOf(path);
-  if (!st) {
-    throw badValue(option, value, 'an existing file (no such file)');
-  }
-  if (!st.isFile()) {
-    throw badValue(option, value, `a file (it is a ${st.isDirectory() ? 'directory' : 'special file'})`);
-  }
-  return path;
-}
 
 /** Whether "others" can reach and read a path: every directory above it searchable, the path readable. */
 function readableByOthers(path: string): boolean {
@@ -727,7 +480,7 @@ function docsOf(input: FeatureInput, warnings: string[]): ServicesResult['docs']
   if (!input.opts.enableDocs) {
     return undefined;
   }
-  const directory = fileURLToPath(new URL('../../docs', import.meta.url));
+  const directory = fileURLToPath(new URL('../../../docs', import.meta.url));
   if (!statOf(directory)?.isDirectory()) {
     throw new UsageError(
       `--enable-docs: this installation of express-wsgi has no documentation directory (${directory}); ` +

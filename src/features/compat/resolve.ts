@@ -11,12 +11,10 @@
  *   variables reach the application's os.environ as they would under mod_wsgi-express.
  *
  * No options: it follows the others. ONE_PROCESS is not among the defines here: to Apache it means
- * "serve from one process", and debug mode (features/services.ts) defines it only when it means it.
+ * "serve from one process", and debug mode (features/services/) defines it only when it means it.
  */
-import type { Options } from '../options/schema.js';
-import type { FeatureInput, FeatureResult } from './types.js';
-
-export const OPTIONS = [] as const;
+import type { FeatureInput, Options } from '../../config.js';
+import type { CompatResult } from './types.js';
 
 /** mod_wsgi-express 6.0.5 loads these whatever the options (apache.py in its source). */
 const ALWAYS_LOADED = [
@@ -36,13 +34,6 @@ const ALWAYS_LOADED = [
 ] as const;
 
 const MPMS = ['event', 'worker', 'prefork'] as const;
-
-export interface CompatResult extends FeatureResult {
-  /** `Define NAME VALUE`: the variables mod_wsgi-express's apachectl exports. */
-  readonly variables: readonly (readonly [string, string])[];
-  /** `Define NAME`: the -D names mod_wsgi-express passes for the features in use. */
-  readonly defines: readonly string[];
-}
 
 /** An option that is in use: set, not false, not empty, not zero. */
 const inUse = (value: unknown): boolean =>

@@ -3,62 +3,17 @@
  * CGI for document-root files, error documents, rewrite rules, .htaccess overrides, MIME types,
  * sendfile, HEAD mapping, activity and server status/metrics.
  *
- * --mime-types is declared here but applied by the core resolver (it replaces the core's choice of
- * TypesConfig file). --rewrite-rules and --allow-override are printed by httpd.conf.hbs from this
+ * --mime-types picks the TypesConfig file (resolve() lifts it to ServerConfig.mimeTypes, which
+ * httpd.conf.hbs prints). --rewrite-rules and --allow-override are printed by httpd.conf.hbs from this
  * feature's result, since they replace values in the core's <Directory> blocks.
  */
-import { statSync } from 'node:fs';
-import { join, resolve as resolvePath } from 'node:path';
+import { join } from 'node:path';
 
-import { badValue } from '../errors.js';
-import { flag, list, pairs, str } from '../options/define.js';
-import type { FeatureInput, FeatureResult } from './types.js';
-
-const urlPath = (v: string) => (/^\/[A-Za-z0-9._~@%/-]*$/.test(v) ? undefined : 'a URL path such as /health');
-
-const HEAD_MODES = ['Off', 'On', 'Auto'] as const;
-const headMode = (v: string) => HEAD_MODES.find((m) => m.toLowerCase() === v.toLowerCase());
-
-// AllowOverride's override classes, and the options `Options=` may name (Apache's spelling).
-const OVERRIDES = ['All', 'None', 'AuthConfig', 'FileInfo', 'Indexes', 'Limit'] as const;
-const OVERRIDE_OPTIONS = [
-  'All',
-  'ExecCGI',
-  'FollowSymLinks',
-  'Includes',
-  'IncludesNOEXEC',
-  'Indexes',
-  'MultiViews',
-  'SymLinksIfOwnerMatch',
-] as const;
-const NONFATAL = ['Override', 'Unknown', 'All'] as const;
-const OVERRIDE_HELP =
-  'All, None, AuthConfig, FileInfo, Indexes, Limit, Options[=NAME,...] or Nonfatal=Override|Unknown|All';
-
-const canonical = (names: readonly string[], v: string) =>
-  names.find((n) => n.toLowerCase() === v.toLowerCase());
-
-/** One --allow-override value in Apache's spelling, or undefined when Apache would refuse it. */
-function overrideWord(v: string): string | undefined {
-  const plain = canonical(OVERRIDES, v);
-  if (plain) {
-    return plain;
-  }
-  const m = /^(options|nonfatal)(?:=(.*))?$/i.exec(v);
-  if (!m) {
-    return undefined;
-  }
-  const [, key = '', rest] = m;
-  if (key.toLowerCase() === 'options') {
-    if (rest === undefined) {
-      return 'Options';
-    }
-    const names = rest.split(',').map((o) => canonical(OVERRIDE_OPTIONS, o));
-    return rest && names.every(Boolean) ? `Options=${names.join(',')}` : undefined;
-  }
-  const what = rest === undefined ? undefined : canonical(NONFATAL, rest);
-  return what ? `Nonfatal=${what}` : undefined;
-}
+import type { FeatureInput } from '../../config.js';
+import { badValue } from '../../errors.js';
+import { existingFile, firstExisting } from '../../resolve/files.js';
+import { headMode, overrideWord } from './options.js';
+import type { HandlersConfig } from './types.js';
 
 // The status codes Apache 2.4 accepts in ErrorDocument (its known 4xx and 5xx codes).
 const ERROR_STATUSES = new Set([
@@ -76,104 +31,6 @@ const ERROR_STATUSES = new Set([
   510,
   511,
 ]);
-
-const GROUP = 'Static files and URLs';
-
-export const OPTIONS = [
-  pairs(
-    'add-handler',
-    GROUP,
-    'Serve document-root files with this extension through a Python script defining handle_request ' +
-      'or application (repeatable).',
-    { metavar: 'EXTENSION SCRIPT-PATH' },
-  ),
-  flag('with-cgi', GROUP, 'Run executable .cgi files in the document root as CGI scripts.'),
-  pairs('error-document', GROUP, 'Page Apache returns for an error status (repeatable).', {
-    metavar: 'STATUS URL-PATH',
-  }),
-  flag(
-    'error-override',
-    GROUP,
-    "Replace the application's error responses with Apache's error documents (daemon mode).",
-  ),
-  str('rewrite-rules', GROUP, 'mod_rewrite rules included in the document root, before the application.', {
-    metavar: 'FILE-PATH',
-    defaultText: '<server-root>/rewrite.conf',
-  }),
-  list('allow-override', GROUP, 'Directive types .htaccess files may set (repeatable).', {
-    metavar: 'DIRECTIVE-TYPE',
-    defaultText: 'None',
-    check: (v) => (overrideWord(v) ? undefined : OVERRIDE_HELP),
-  }),
-  str('mime-types', GROUP, 'File mapping file extensions to content types (TypesConfig).', {
-    metavar: 'FILE-PATH',
-    defaultText: '/etc/mime.types',
-  }),
-  flag('enable-sendfile', GROUP, 'Let the kernel send static files and wsgi.file_wrapper responses.'),
-  str(
-    'map-head-to-get',
-    'Application',
-    'Whether a HEAD request reaches the application as GET: Off, On, or Auto (when output filters need the body).',
-    {
-      metavar: 'Off|On|Auto',
-      default: 'Auto',
-      check: (v) => (headMode(v) ? undefined : 'Off, On or Auto'),
-    },
-  ),
-  list(
-    'ignore-activity',
-    'Processes and capacity',
-    'URL path whose requests do not count as activity for the inactivity timeout, e.g. a health check (repeatable).',
-    { metavar: 'URL-PATH', check: urlPath },
-  ),
-  flag(
-    'server-status',
-    'Server',
-    "Serve Apache's status page at /server-status to local clients (behind --trust-proxy, the client " +
-      'the proxy reports must be local too).',
-  ),
-  flag(
-    'server-metrics',
-    'Server',
-    'Collect server metrics for mod_wsgi.server_metrics() and the status page.',
-  ),
-] as const;
-
-export interface HandlersConfig extends FeatureResult {
-  /** --add-handler: [lower-case .extension, absolute script] pairs, listed in resource.wsgi. */
-  readonly addHandlers: readonly (readonly [string, string])[];
-  /** <FilesMatch> pattern sending those files to the wsgi-resource handler. */
-  readonly addHandlerPattern?: string;
-  readonly resourceScript: string;
-  /** Whether resource.wsgi restarts the process when a handler script changes. */
-  readonly handlerReloading: boolean;
-  readonly cgi?: { readonly module: 'cgid' | 'cgi'; readonly socket?: string };
-  readonly errorDocuments: readonly (readonly [string, string])[];
-  readonly errorOverride: boolean;
-  /** The rules file included in the document root: --rewrite-rules, else <root>/rewrite.conf. */
-  readonly rewriteRules: string;
-  /** The AllowOverride value of the document root and directory aliases. */
-  readonly allowOverride: string;
-  /** .htaccess files are read, so they must not be served. */
-  readonly protectAccessFiles: boolean;
-  readonly enableSendfile: boolean;
-  /** WSGIMapHEADToGET, only when not mod_wsgi's default (Auto). */
-  readonly mapHeadToGet?: 'Off' | 'On';
-  readonly ignoreActivity: readonly string[];
-  readonly serverStatus: boolean;
-  /**
-   * Require expressions for /server-status, one per trusted header that names the client: mod_wsgi
-   * believes these from a trusted proxy, so "local" must hold for the client the proxy reports too.
-   */
-  readonly statusClientChecks: readonly string[];
-  /**
-   * LogLevel gets wsgi:info: mod_wsgi says only at info that a daemon died and with what status,
-   * which the launcher reports for an import that killed its process (a few lines per daemon start).
-   */
-  readonly wsgiInfo: boolean;
-  readonly serverMetrics: boolean;
-  readonly extendedStatus: boolean;
-}
 
 // The headers mod_wsgi takes REMOTE_ADDR from (--trust-proxy-header): the client as the proxy reports it.
 const CLIENT_ADDRESS_HEADERS = ['x-forwarded-for', 'x-client-ip', 'x-real-ip'];
@@ -193,20 +50,6 @@ export function statusClientChecks(trustedHeaders: readonly string[]): string[] 
 // Linux sun_path holds 108 bytes with the NUL; mod_cgid appends .PID to its socket path.
 const SOCKET_PATH_MAX = 107;
 const PID_SUFFIX_WORST = '.4194304'.length;
-
-function existingFile(option: string, value: string, cwd: string): string {
-  const path = resolvePath(cwd, value);
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw badValue(option, value, 'an existing file (no such file)');
-  }
-  if (!st.isFile()) {
-    throw badValue(option, value, `a file (it is a ${st.isDirectory() ? 'directory' : 'special file'})`);
-  }
-  return path;
-}
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^$()[\]{}|\\-]/g, '\\$&');
 
@@ -369,5 +212,8 @@ export function resolve(input: FeatureInput): HandlersConfig {
     statusClientChecks: opts.serverStatus ? statusClientChecks(opts.trustProxyHeader) : [],
     serverMetrics: opts.serverMetrics,
     extendedStatus: opts.serverStatus || opts.serverMetrics,
+    mimeTypes: opts.mimeTypes
+      ? existingFile('mime-types', opts.mimeTypes, ctx.cwd)
+      : firstExisting(['/etc/mime.types', '/etc/httpd/mime.types', '/etc/apache2/mime.types']),
   };
 }

@@ -1,0 +1,222 @@
+/**
+ * The types the pipeline passes along, and nothing else (no value at run time): what resolve()
+ * gets (Options, Context, Discovery), what it decides (CoreConfig, each feature's part, ServerConfig)
+ * and what features exchange with it (FeatureInput, FeatureResult). Imports only types.
+ */
+import type { CompatResult } from './features/compat/types.js';
+import type { DaemonResult } from './features/daemon/types.js';
+import type { HandlersConfig } from './features/handlers/types.js';
+import type { HttpsResult } from './features/https/types.js';
+import type { LogsResult } from './features/logs/types.js';
+import type { ProxyResult } from './features/proxy/types.js';
+import type { ServicesResult } from './features/services/types.js';
+import type { Options } from './options/schema.js';
+
+export type { ExtraDirectory, ExtraFile, FeatureResult } from './features/types.js';
+export type { Options } from './options/schema.js';
+
+export interface Account {
+  readonly name: string;
+  readonly id: number;
+  /** Primary group id, for users. */
+  readonly gid?: number;
+}
+
+export interface Accounts {
+  user(nameOrId: string | number): Account | undefined;
+  group(nameOrId: string | number): Account | undefined;
+}
+
+export interface ModWsgi {
+  /** Absolute path of the module file. */
+  readonly path: string;
+  /** e.g. [4, 9, 4]; [0, 0, 0] when the module does not say. */
+  readonly version: readonly [number, number, number];
+  /** "3.11": the Python the module embeds. */
+  readonly pythonVersion: string | undefined;
+  /** Configuration directives the module registers (their names appear in the binary). */
+  readonly directives: ReadonlySet<string>;
+}
+
+/** What src/discovery/ found: the Apache and mod_wsgi this server is made of. */
+export interface Discovery {
+  readonly httpd: string;
+  readonly modulesDirectory: string;
+  /** File names in the modules directory, e.g. mod_rewrite.so. */
+  readonly modules: ReadonlySet<string>;
+  readonly modWsgi: ModWsgi;
+  /** The Python interpreter matching the module (Debian: /usr/bin/python3.11), if found. */
+  readonly python: string | undefined;
+}
+
+export type Mpm = 'event' | 'worker' | 'prefork';
+
+export interface MpmSettings {
+  readonly mpm: Mpm;
+  /** Directive → value, in the order they are written. */
+  readonly directives: readonly (readonly [string, number])[];
+  /** Connections Apache itself accepts at once. */
+  readonly maxClients: number;
+}
+
+/** --rotate-logs: the rotatelogs program and the size at which it starts a new file. */
+export interface Rotation {
+  readonly executable: string;
+  /** Megabytes. */
+  readonly maxSize: number;
+}
+
+export interface Context {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly uid: number;
+  readonly gid: number;
+  /** CPUs this process may use: embedded mode's default number of processes. */
+  readonly cpus: number;
+  readonly accounts: Accounts;
+  /** The command line as typed, recorded in apachectl. */
+  readonly argv: readonly string[];
+  readonly version: string;
+  /** A path with its symlinks resolved (src/real-path.ts), also for a path not created yet. */
+  readonly realPath: (path: string) => string;
+}
+
+export type Mode = 'daemon' | 'embedded' | 'static';
+
+export interface LoadedModule {
+  readonly id: string;
+  readonly path: string;
+}
+
+export interface UrlAlias {
+  readonly url: string;
+  readonly path: string;
+  /** For a file alias: its directory and name, which get their own access rule. */
+  readonly file?: { readonly dir: string; readonly name: string };
+}
+
+/** What the core resolver decides; features add to it (src/features/). */
+export interface CoreConfig {
+  readonly version: string;
+  readonly argv: readonly string[];
+  readonly mode: Mode;
+  readonly paths: {
+    readonly serverRoot: string;
+    readonly httpdConf: string;
+    readonly apachectl: string;
+    readonly envvars: string;
+    readonly rewriteRules: string;
+    readonly handler: string;
+    readonly welcome: string;
+    readonly pidFile: string;
+    readonly documentRoot: string;
+    /** True when the document root is ours (<root>/htdocs) and must be created. */
+    readonly ownDocumentRoot: boolean;
+    readonly logDirectory: string;
+    readonly socketPrefix: string;
+  };
+  readonly httpd: string;
+  readonly shell: string;
+  readonly modWsgiVersion: string;
+  readonly modules: readonly LoadedModule[];
+  readonly mpm: MpmSettings;
+  readonly listen: string;
+  /** --host as given (unset: every interface) and the port, for start-up checks and probes. */
+  readonly host?: string;
+  readonly port: number;
+  readonly serverName: string;
+  readonly url: string;
+  readonly user: Account;
+  readonly group: Account;
+  readonly startedAsRoot: boolean;
+  readonly workingDirectory: string;
+  readonly locale: string;
+  readonly pythonHome?: string;
+  readonly pythonPath: readonly string[];
+  readonly daemon?: {
+    readonly name: string;
+    readonly options: readonly (readonly [string, string | number])[];
+  };
+  /** %{GLOBAL} runs in the Apache children (embedded); otherwise the daemon group. */
+  readonly processGroup: string;
+  /** The Python (sub-)interpreter of the app: --application-group, %{GLOBAL} by default. */
+  readonly applicationGroup: string;
+  /** Import the app when its process starts (WSGIImportScript): not for a group expanded per request. */
+  readonly importAtStart: boolean;
+  readonly capacity: { readonly processes: number; readonly threads: number };
+  readonly app?: {
+    readonly type: 'script' | 'module' | 'paste';
+    readonly entryPoint: string;
+    readonly callable: string;
+    readonly mountPoint: string;
+    /** Regex on REQUEST_URI that limits the app to its mount point; undefined at /. */
+    readonly mountPattern?: string;
+    readonly welcome: boolean;
+    readonly reloading: boolean;
+    readonly reloadOnChanges: boolean;
+  };
+  readonly directoryIndex?: string;
+  readonly directoryListing: boolean;
+  readonly aliases: readonly UrlAlias[];
+  readonly compressResponses: boolean;
+  readonly log: {
+    readonly level: string;
+    readonly toTerminal: boolean;
+    readonly errorLog: string;
+    /** What ErrorLog names: errorLog, or a pipe to rotatelogs (--rotate-logs) that keeps errorLog linked. */
+    readonly errorLogTarget: string;
+    readonly rotation?: Rotation;
+    readonly errorLogFormat?: string;
+    readonly accessLog?: { readonly file: string; readonly format: string; readonly custom?: string };
+    /** What CustomLog names when there is an access log: its file, or the rotatelogs pipe. */
+    readonly accessLogTarget?: string;
+    readonly startupLog?: string;
+  };
+  readonly timeouts: {
+    readonly socket: number;
+    readonly keepAlive: number;
+    readonly requestRead: string;
+    readonly limitRequestBody: number;
+  };
+  readonly chunkedRequest: boolean;
+  readonly socketRotation: boolean;
+  readonly setenv: readonly (readonly [string, string])[];
+  readonly passenv: readonly string[];
+  readonly includeFiles: readonly string[];
+  readonly envvarsScript?: string;
+  readonly readyTimeout: number;
+  /** SIGTERM drains requests in flight (Apache's graceful-stop) for at most this many seconds. */
+  readonly gracefulStop?: { readonly timeout: number };
+  readonly setupOnly: boolean;
+  /** URL path prefixes never handed to the application (features add them, e.g. /server-status). */
+  readonly appExclusions: readonly string[];
+  /** Things worth telling the user that are not errors. */
+  readonly warnings: readonly string[];
+}
+
+/** What a feature's resolver gets: the options, the context, discovery and the core's decisions. */
+export interface FeatureInput {
+  readonly opts: Options;
+  readonly ctx: Context;
+  readonly discovery: Discovery;
+  /** Everything the core resolver decided (paths, mode, daemon, logs, …). */
+  readonly core: CoreConfig;
+}
+
+/** What each feature's resolver returned, by name (src/features/index.ts lists the resolvers). */
+export interface Features {
+  readonly https: HttpsResult;
+  readonly proxy: ProxyResult;
+  readonly handlers: HandlersConfig;
+  readonly daemon: DaemonResult;
+  readonly logs: LogsResult;
+  readonly services: ServicesResult;
+  readonly compat: CompatResult;
+}
+
+/** Everything render needs: the core's decisions and each feature's part. */
+export interface ServerConfig extends CoreConfig {
+  /** TypesConfig: --mime-types (the handlers feature decides), else the system's file. */
+  readonly mimeTypes?: string;
+  readonly features: Features;
+}
