@@ -66,19 +66,62 @@ export interface Rotation {
   readonly maxSize: number;
 }
 
+/** What is at a path, as far as resolve needs to know (symlinks followed). */
+export interface FileInfo {
+  readonly kind: 'file' | 'directory' | 'other';
+  /** Permission bits (st_mode & 0o7777). */
+  readonly mode: number;
+  /** Owner. */
+  readonly uid: number;
+}
+
+/**
+ * Every fact about the machine that resolve and the features' resolvers use: src/discovery/host.ts
+ * answers from the real system, a plain object answers in a unit test. Nothing else in resolve
+ * reaches the machine.
+ */
+export interface Host {
+  /** The environment express-wsgi was started with. */
+  readonly env: NodeJS.ProcessEnv;
+  /** User and group look-ups. */
+  readonly accounts: Accounts;
+  /** What is at `path`, following symlinks; undefined when nothing is (or it cannot be looked at). */
+  stat(path: string): FileInfo | undefined;
+  /** Whether `path` is a regular file this process may execute. */
+  isExecutable(path: string): boolean;
+  /** Whether this process may create and replace files in the directory `path`. */
+  canWrite(path: string): boolean;
+  /** The content of a file; throws as the file system does (error.code says why). */
+  readFile(path: string, encoding: 'utf8' | 'latin1'): string;
+  /** The names in a directory; [] when it cannot be read. */
+  readdir(path: string): string[];
+  /** `path` with every symlink resolved, also for a path not created yet. */
+  realPath(path: string): string;
+  /**
+   * A program by bare name: the first executable regular file NAME in the absolute entries of
+   * $PATH, then in `extraDirs`. (Relative PATH entries are skipped: they name a different program
+   * depending on the directory.)
+   */
+  which(name: string, extraDirs?: readonly string[]): string | undefined;
+  /** Whether `python` imports `module` with PYTHONPATH set to `pythonPath` (runs Python once). */
+  canImport(python: string, module: string, pythonPath: readonly string[]): boolean;
+  /** The system's mime.types file (TypesConfig), if there is one. */
+  mimeTypesFile(): string | undefined;
+  /** express-wsgi's documentation directory (docs/ of the installation; it may be missing). */
+  readonly docsDirectory: string;
+}
+
 export interface Context {
   readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
   readonly uid: number;
   readonly gid: number;
   /** CPUs this process may use: embedded mode's default number of processes. */
   readonly cpus: number;
-  readonly accounts: Accounts;
   /** The command line as typed, recorded in apachectl. */
   readonly argv: readonly string[];
   readonly version: string;
-  /** A path with its symlinks resolved (src/real-path.ts), also for a path not created yet. */
-  readonly realPath: (path: string) => string;
+  /** Every fact about the machine (src/discovery/host.ts, or a fake one in unit tests). */
+  readonly host: Host;
 }
 
 export type Mode = 'daemon' | 'embedded' | 'static';

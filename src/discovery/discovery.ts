@@ -4,19 +4,12 @@
  * pure; this is the one place that looks around the system.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-} from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import type { Discovery, ModWsgi } from '../config.js';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { isExecutable, which as whichOnPath } from './host.js';
 
 export type { Discovery, ModWsgi } from '../config.js';
 
@@ -49,29 +42,9 @@ export function installHint(): string {
   return 'Apache httpd 2.4 and mod_wsgi for Python 3 (on Debian: apt-get install apache2 libapache2-mod-wsgi-py3)';
 }
 
-// stat first, without throwing for a missing file: most candidates (every PATH entry for apxs,
-// mod_wsgi-express) do not exist, and a thrown error costs far more than the lookup.
-const isExecutable = (path: string) => {
-  try {
-    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) {
-      return false;
-    }
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const dirs = [
-    ...(env.PATH ?? '').split(delimiter).filter(Boolean),
-    '/usr/sbin',
-    '/usr/local/sbin',
-    '/sbin',
-  ];
-  return dirs.map((d) => join(d, name)).find(isExecutable);
-}
+/** Apache's programs live in sbin directories that an ordinary user's PATH often lacks. */
+const SBIN = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
+const which = (name: string, env: NodeJS.ProcessEnv) => whichOnPath(name, env, SBIN);
 
 export function findHttpd(option: string | undefined, env: NodeJS.ProcessEnv): string {
   // The command line wins over $HTTPD (mod_wsgi-express lets the variable win, which surprises).

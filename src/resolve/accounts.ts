@@ -11,18 +11,18 @@ export function accountsOf(
   const startedAsRoot = ctx.uid === 0;
   let user: Account | undefined;
   if (opts.user) {
-    user = ctx.accounts.user(opts.user);
+    user = ctx.host.accounts.user(opts.user);
     if (!user) {
       throw badValue('user', opts.user, 'an existing account name or #uid');
     }
   } else if (startedAsRoot) {
     // Apache refuses to serve as root; pick the distribution's web account, as its own config does.
-    user = ctx.accounts.user('www-data') ?? ctx.accounts.user('nobody');
+    user = ctx.host.accounts.user('www-data') ?? ctx.host.accounts.user('nobody');
     if (!user) {
       throw new UsageError('--user: running as root needs an unprivileged account; give --user and --group.');
     }
   } else {
-    user = ctx.accounts.user(ctx.uid) as Account;
+    user = ctx.host.accounts.user(ctx.uid) as Account;
   }
   if (startedAsRoot && user.id === 0) {
     throw badValue(
@@ -33,13 +33,14 @@ export function accountsOf(
   }
   let group: Account | undefined;
   if (opts.group) {
-    group = ctx.accounts.group(opts.group);
+    group = ctx.host.accounts.group(opts.group);
     if (!group) {
       throw badValue('group', opts.group, 'an existing group name or #gid');
     }
   } else {
     const gid = user.gid ?? (startedAsRoot ? undefined : ctx.gid);
-    group = gid !== undefined ? (ctx.accounts.group(gid) as Account) : ctx.accounts.group('nogroup');
+    group =
+      gid !== undefined ? (ctx.host.accounts.group(gid) as Account) : ctx.host.accounts.group('nogroup');
     if (!group) {
       throw new UsageError(`--group: account ${user.name} has no primary group here; give --group.`);
     }

@@ -1,10 +1,10 @@
 /** What is served and how: the entry point, the mode, the Python environment, the mount point. */
 import { isAbsolute, join } from 'node:path';
 
-import type { Context, CoreConfig, Discovery, Mode } from '../config.js';
+import type { Context, CoreConfig, Discovery, Host, Mode } from '../config.js';
 import { badValue } from '../errors.js';
 import type { Options } from '../options/schema.js';
-import { existingDirectory, existingFile, readdirSafe, readFileSafe } from './files.js';
+import { existingDirectory, existingFile, readFileSafe } from './files.js';
 
 type AppType = 'script' | 'module' | 'paste' | 'static';
 
@@ -36,7 +36,7 @@ export function servedOf(opts: Options, debug: boolean, ctx: Context): Served {
     }
     entryPoint = given;
   } else {
-    entryPoint = existingFile('entry-point', given, ctx.cwd);
+    entryPoint = existingFile(ctx, 'entry-point', given);
   }
   return { type, given, mode, entryPoint, documentRootOption };
 }
@@ -50,12 +50,12 @@ export function pythonPathsOf(
 ): { workingDirectory: string; pythonPath: string[] } {
   // The welcome page needs no directory of the user's; the server root is always readable by Apache.
   const workingDirectory = opts.workingDirectory
-    ? existingDirectory('working-directory', opts.workingDirectory, ctx.cwd)
+    ? existingDirectory(ctx, 'working-directory', opts.workingDirectory)
     : served.given === undefined && served.type !== 'static'
       ? serverRoot
       : ctx.cwd;
   const pythonPath = opts.pythonPath.map((p) => {
-    const dir = existingDirectory('python-path', p, ctx.cwd);
+    const dir = existingDirectory(ctx, 'python-path', p);
     if (dir.includes(':')) {
       // mod_wsgi takes the path as one ':'-separated string.
       throw badValue('python-path', p, `a directory whose path has no ":" (${dir} has one)`);
@@ -112,28 +112,28 @@ export function localeOf(opts: Options, env: NodeJS.ProcessEnv): string {
   return !current || current === 'C' || current === 'POSIX' ? 'C.UTF-8' : current;
 }
 
-function pythonVersionOfHome(home: string): string | undefined {
+function pythonVersionOfHome(host: Host, home: string): string | undefined {
   // Not a venv without pyvenv.cfg: a plain prefix is recognised by its lib/pythonX.Y below.
-  const cfg = readFileSafe(join(home, 'pyvenv.cfg'));
+  const cfg = readFileSafe(host, join(home, 'pyvenv.cfg'));
   const m = cfg === undefined ? null : /^\s*version(?:_info)?\s*=\s*(\d+)\.(\d+)/m.exec(cfg);
   if (m) {
     return `${m[1]}.${m[2]}`;
   }
-  const entry = readdirSafe(join(home, 'lib')).find((n) => /^python\d+\.\d+$/.test(n));
+  const entry = host.readdir(join(home, 'lib')).find((n) => /^python\d+\.\d+$/.test(n));
   return entry?.slice('python'.length);
 }
 
 /** --python-home, checked: an environment of the Python mod_wsgi embeds (also used by the django command). */
 export function pythonHomeOf(
   opts: Pick<Options, 'pythonHome'>,
-  ctx: Pick<Context, 'cwd'>,
+  ctx: Pick<Context, 'cwd' | 'host'>,
   discovery: Discovery,
 ): string | undefined {
   if (!opts.pythonHome) {
     return undefined;
   }
-  const home = existingDirectory('python-home', opts.pythonHome, ctx.cwd);
-  const version = pythonVersionOfHome(home);
+  const home = existingDirectory(ctx, 'python-home', opts.pythonHome);
+  const version = pythonVersionOfHome(ctx.host, home);
   if (!version) {
     throw badValue(
       'python-home',

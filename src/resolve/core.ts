@@ -19,7 +19,7 @@ import {
 import { capacityOf } from './capacity.js';
 import { daemonNameOf, daemonOf } from './daemon.js';
 import { debugModeOf } from './debug-mode.js';
-import { existingFile, readableByOthers } from './files.js';
+import { existingFile, othersCanReach } from './files.js';
 import { listenerOf, requestReadTimeout } from './http.js';
 import { logOf } from './logs.js';
 import { coreModules } from './modules.js';
@@ -54,7 +54,7 @@ export function resolveCore(
 
   const { workingDirectory, pythonPath } = pythonPathsOf(opts, ctx, served, serverRoot);
   const pythonHome = pythonHomeOf(opts, ctx, discovery);
-  const locale = localeOf(opts, ctx.env);
+  const locale = localeOf(opts, ctx.host.env);
   const { mpm, processes, threads } = capacityOf(opts, mode, debug, ctx, discovery, warnings);
   const wanted = coreModules(opts);
   const daemonName = daemonNameOf(opts, host);
@@ -75,14 +75,14 @@ export function resolveCore(
   const log = logOf(opts, paths.logDirectory, ctx, discovery);
 
   const envvarsScript = opts.envvarsScript
-    ? existingFile('envvars-script', opts.envvarsScript, ctx.cwd)
+    ? existingFile(ctx, 'envvars-script', opts.envvarsScript)
     : undefined;
-  const includeFiles = opts.includeFile.map((f) => existingFile('include-file', f, ctx.cwd));
+  const includeFiles = opts.includeFile.map((f) => existingFile(ctx, 'include-file', f));
 
   if (startedAsRoot && mode !== 'static') {
     // Started as root, the app runs as an unprivileged account that cannot see into e.g. /root.
     for (const path of appPathsOutside(served, workingDirectory)) {
-      if (path && path !== serverRoot && !readableByOthers(path)) {
+      if (path && path !== serverRoot && !othersCanReach(ctx.host, path)) {
         warnings.push(
           `${path} (or a directory above it) may not be readable by ${accounts.user.name}, the account the application runs as; ` +
             'requests will fail if it is not. Move the application, or give --user.',
@@ -119,7 +119,7 @@ export function resolveCore(
     app,
     directoryIndex: opts.directoryIndex,
     directoryListing: opts.directoryListing,
-    aliases: aliasesOf(opts, ctx.cwd),
+    aliases: aliasesOf(opts, ctx),
     compressResponses: opts.compressResponses,
     log,
     timeouts: {

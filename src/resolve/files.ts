@@ -1,69 +1,73 @@
-/** The checks resolve makes of the paths it is given: each one named for what it answers. */
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+/**
+ * The checks resolve makes of the paths it is given, each named for the question it answers and
+ * asked of the Host (never of the file system directly).
+ */
 import { dirname, resolve as resolvePath } from 'node:path';
 
+import type { Context, Host } from '../config.js';
 import { badValue } from '../errors.js';
 
-export const statOf = (path: string): Stats | undefined => {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-};
+type Where = Pick<Context, 'cwd' | 'host'>;
 
-export function existingDirectory(option: string, value: string, cwd: string): string {
-  const path = resolvePath(cwd, value);
-  if (!statOf(path)?.isDirectory()) {
+export const isFile = (host: Host, path: string): boolean => host.stat(path)?.kind === 'file';
+export const isDirectory = (host: Host, path: string): boolean => host.stat(path)?.kind === 'directory';
+
+/** An option's value that must name an existing directory, made absolute. */
+export function existingDirectory(where: Where, option: string, value: string): string {
+  const path = resolvePath(where.cwd, value);
+  if (!isDirectory(where.host, path)) {
     throw badValue(option, value, 'an existing directory');
   }
   return path;
 }
 
-export function existingFile(option: string, value: string, cwd: string): string {
-  const path = resolvePath(cwd, value);
-  const st = statOf(path);
+/** An option's value that must name an existing regular file, made absolute. */
+export function existingFile(where: Where, option: string, value: string): string {
+  const path = resolvePath(where.cwd, value);
+  const st = where.host.stat(path);
   if (!st) {
     throw badValue(option, value, 'an existing file (no such file)');
   }
-  if (!st.isFile()) {
-    throw badValue(option, value, `a file (it is a ${st.isDirectory() ? 'directory' : 'special file'})`);
+  if (st.kind !== 'file') {
+    throw badValue(
+      option,
+      value,
+      `a file (it is a ${st.kind === 'directory' ? 'directory' : 'special file'})`,
+    );
   }
   return path;
 }
 
-/** Whether "others" can reach and read a path: every directory above it searchable, the file readable. */
-export function readableByOthers(path: string): boolean {
-  let p = path;
-  const target = statOf(p);
-  if (!target || !(target.mode & (target.isDirectory() ? 0o001 : 0o004))) {
-    return false;
-  }
-  while ((p = dirname(p)) !== '/') {
-    const st = statOf(p);
-    if (!st || !(st.mode & 0o001)) {
+/** Every directory above `path` (up to, not including, /) is searchable by others. */
+function othersCanWalkTo(host: Host, path: string): boolean {
+  for (let p = dirname(path); p !== '/' && p !== dirname(p); p = dirname(p)) {
+    if (!((host.stat(p)?.mode ?? 0) & 0o001)) {
       return false;
     }
   }
   return true;
 }
 
-export function firstExisting(paths: readonly string[]): string | undefined {
-  return paths.find((p) => statOf(p)?.isFile());
+/**
+ * Whether another account (the one Apache or the app runs as) can use `path`: open it when it is
+ * a file (readable by others), enter it when it is a directory (searchable by others), with
+ * every directory above it searchable.
+ */
+export function othersCanReach(host: Host, path: string): boolean {
+  const st = host.stat(path);
+  return Boolean(st && st.mode & (st.kind === 'directory' ? 0o001 : 0o004)) && othersCanWalkTo(host, path);
 }
 
-export function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+/** Whether another account can list the directory `path` (readable and searchable by others). */
+export function othersCanList(host: Host, path: string): boolean {
+  const st = host.stat(path);
+  return Boolean(st && st.kind === 'directory' && (st.mode & 0o005) === 0o005) && othersCanWalkTo(host, path);
 }
 
 /** A text file's content, or undefined when it cannot be read. */
-export function readFileSafe(path: string): string | undefined {
+export function readFileSafe(host: Host, path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return host.readFile(path, 'utf8');
   } catch {
     return undefined;
   }

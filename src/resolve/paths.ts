@@ -4,15 +4,15 @@ import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import type { Context, CoreConfig, Mode, UrlAlias } from '../config.js';
 import { badValue, UsageError } from '../errors.js';
 import type { Options } from '../options/schema.js';
-import { existingDirectory, statOf } from './files.js';
+import { existingDirectory, isDirectory } from './files.js';
 
 // Linux sun_path holds 108 bytes with the NUL; mod_wsgi names sockets PREFIX.PID.uUID.N.sock.
 export const SOCKET_PATH_MAX = 107;
 export const SOCKET_SUFFIX_WORST = '.4194304.u4294967295.99.sock'.length;
 
 function defaultServerRoot(host: string, port: number, ctx: Context): string {
-  const tmp = (ctx.env.TMPDIR || '/tmp').replace(/\/+$/, '') || '/';
-  if (!statOf(tmp)?.isDirectory()) {
+  const tmp = (ctx.host.env.TMPDIR || '/tmp').replace(/\/+$/, '') || '/';
+  if (!isDirectory(ctx.host, tmp)) {
     throw new UsageError(
       `TMPDIR: ${JSON.stringify(tmp)} is not a directory; set TMPDIR to one, or give --server-root.`,
     );
@@ -26,11 +26,11 @@ export function serverRootOf(opts: Options, host: string, ctx: Context): string 
   }
   const root = resolvePath(ctx.cwd, opts.serverRoot);
   const parent = dirname(root);
-  if (!statOf(parent)?.isDirectory()) {
+  if (!isDirectory(ctx.host, parent)) {
     throw badValue('server-root', opts.serverRoot, `a directory whose parent exists (${parent} does not)`);
   }
-  const st = statOf(root);
-  if (st && !st.isDirectory()) {
+  const st = ctx.host.stat(root);
+  if (st && st.kind !== 'directory') {
     throw badValue('server-root', opts.serverRoot, 'a directory (it is a file)');
   }
   return root;
@@ -50,8 +50,8 @@ export function checkDocumentRootApart(
   serverRoot: string,
   ctx: Context,
 ): void {
-  const doc = ctx.realPath(documentRoot);
-  const root = ctx.realPath(serverRoot);
+  const doc = ctx.host.realPath(documentRoot);
+  const root = ctx.host.realPath(serverRoot);
   if (within(root, doc)) {
     const how = doc === root ? 'is' : 'contains';
     throw new UsageError(
@@ -71,10 +71,10 @@ export function checkAliasesApart(
   serverRoot: string,
   ctx: Context,
 ): void {
-  const root = ctx.realPath(serverRoot);
-  const doc = ctx.realPath(documentRoot);
+  const root = ctx.host.realPath(serverRoot);
+  const doc = ctx.host.realPath(documentRoot);
   for (const alias of aliases) {
-    const target = ctx.realPath(alias.path);
+    const target = ctx.host.realPath(alias.path);
     const how = within(root, target)
       ? target === root
         ? 'is'
@@ -91,17 +91,17 @@ export function checkAliasesApart(
   }
 }
 
-export function aliasesOf(opts: Options, cwd: string): UrlAlias[] {
+export function aliasesOf(opts: Options, ctx: Pick<Context, 'cwd' | 'host'>): UrlAlias[] {
   const aliases = opts.urlAlias.map(([url, target]): UrlAlias => {
     if (!/^\/[A-Za-z0-9._~@/-]*$/.test(url)) {
       throw badValue('url-alias', url, 'a URL path such as /static as the first value');
     }
-    const path = resolvePath(cwd, target);
-    const st = statOf(path);
+    const path = resolvePath(ctx.cwd, target);
+    const st = ctx.host.stat(path);
     if (!st) {
       throw badValue('url-alias', target, `an existing file or directory to serve at ${url}`);
     }
-    return st.isDirectory()
+    return st.kind === 'directory'
       ? { url, path: target.endsWith('/') ? `${path}/` : path }
       : { url, path, file: { dir: dirname(path), name: basename(path) } };
   });
@@ -132,15 +132,13 @@ export function pathsOf(
     welcome: join(serverRoot, 'welcome.wsgi'),
     pidFile: opts.pidFile ? resolvePath(ctx.cwd, opts.pidFile) : join(serverRoot, 'httpd.pid'),
     documentRoot: documentRootOption
-      ? existingDirectory('document-root', documentRootOption, ctx.cwd)
+      ? existingDirectory(ctx, 'document-root', documentRootOption)
       : join(serverRoot, 'htdocs'),
     ownDocumentRoot: !documentRootOption,
-    logDirectory: opts.logDirectory
-      ? existingDirectory('log-directory', opts.logDirectory, ctx.cwd)
-      : serverRoot,
+    logDirectory: opts.logDirectory ? existingDirectory(ctx, 'log-directory', opts.logDirectory) : serverRoot,
     socketPrefix: opts.socketPrefix ? resolvePath(ctx.cwd, opts.socketPrefix) : join(serverRoot, 'wsgi'),
   };
-  if (opts.socketPrefix && !statOf(dirname(paths.socketPrefix))?.isDirectory()) {
+  if (opts.socketPrefix && !isDirectory(ctx.host, dirname(paths.socketPrefix))) {
     throw badValue(
       'socket-prefix',
       opts.socketPrefix,
@@ -155,7 +153,7 @@ export function pathsOf(
         : `the current directory ${JSON.stringify(ctx.cwd)} (served with --application-type static)`;
     checkDocumentRootApart(shown, paths.documentRoot, serverRoot, ctx);
   }
-  checkAliasesApart(aliasesOf(opts, ctx.cwd), paths.documentRoot, serverRoot, ctx);
+  checkAliasesApart(aliasesOf(opts, ctx), paths.documentRoot, serverRoot, ctx);
   // sun_path is bytes: a non-ASCII root takes more of it than its JavaScript length says.
   if (mode !== 'static' && Buffer.byteLength(paths.socketPrefix) + SOCKET_SUFFIX_WORST > SOCKET_PATH_MAX) {
     const option = opts.socketPrefix ? 'socket-prefix' : 'server-root';

@@ -1,5 +1,4 @@
 /** The shell of the generated apachectl (--shell-executable, an option of the logs feature). */
-import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import type { Context } from '../config.js';
@@ -38,12 +37,7 @@ export function shellOf(opts: Options, ctx: Context): string {
       'an existing executable POSIX shell such as /bin/sh or /bin/bash',
     );
   }
-  let real = path;
-  try {
-    real = realpathSync(path);
-  } catch {
-    // checked above; a race is caught when apachectl runs
-  }
+  const real = ctx.host.realPath(path);
   if (!POSIX_SHELLS.has(basename(path)) && !POSIX_SHELLS.has(basename(real))) {
     throw badValue(
       'shell-executable',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../src/accounts.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
-import { type Context, resolve, type ServerConfig } from '../../src/resolve.js';
+import { resolve, type ServerConfig } from '../../src/resolve.js';
 import {
   ALL_MODULES,
   fakeAccounts,
@@ -15,6 +15,7 @@ import {
   options,
   removeDir,
   tempDir,
+  type ContextChanges,
 } from './helpers/fakes.js';
 
 type Raw = Record<string, unknown>;
@@ -50,7 +51,7 @@ afterAll(() => removeDir(dir));
 
 function run(
   raw: Raw = {},
-  ctx: Partial<Omit<Context, 'accounts' | 'cwd'>> & { accounts?: Accounts; cwd?: string } = {},
+  ctx: ContextChanges & { accounts?: Accounts; cwd?: string } = {},
   discovery: Parameters<typeof fakeDiscovery>[0] = {},
 ): ServerConfig {
   const { accounts: acc, cwd, ...rest } = ctx;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import type { FeatureInput } from '../../config.js';
 import { badValue } from '../../errors.js';
-import { existingFile, firstExisting } from '../../resolve/files.js';
+import { existingFile } from '../../resolve/files.js';
 import { headMode, overrideWord } from './options.js';
 import type { HandlersConfig } from './types.js';
 
@@ -77,7 +77,7 @@ function addHandlersOf(input: FeatureInput, cgi: boolean): [string, string][] {
       throw badValue('add-handler', extension, 'an extension other than .cgi, which --with-cgi runs as CGI');
     }
     seen.set(ext, extension);
-    out.push([ext, existingFile('add-handler', script, ctx.cwd)]);
+    out.push([ext, existingFile(ctx, 'add-handler', script)]);
   }
   return out;
 }
@@ -155,7 +155,7 @@ export function resolve(input: FeatureInput): HandlersConfig {
   const addHandlers = addHandlersOf(input, cgi !== undefined);
   const errorDocuments = errorDocumentsOf(opts.errorDocument);
   const rewriteRules = opts.rewriteRules
-    ? existingFile('rewrite-rules', opts.rewriteRules, ctx.cwd)
+    ? existingFile(ctx, 'rewrite-rules', opts.rewriteRules)
     : core.paths.rewriteRules;
   const allowOverride = allowOverrideOf(opts.allowOverride);
   const mapHeadToGet = headMode(opts.mapHeadToGet);
@@ -212,8 +212,6 @@ export function resolve(input: FeatureInput): HandlersConfig {
     statusClientChecks: opts.serverStatus ? statusClientChecks(opts.trustProxyHeader) : [],
     serverMetrics: opts.serverMetrics,
     extendedStatus: opts.serverStatus || opts.serverMetrics,
-    mimeTypes: opts.mimeTypes
-      ? existingFile('mime-types', opts.mimeTypes, ctx.cwd)
-      : firstExisting(['/etc/mime.types', '/etc/httpd/mime.types', '/etc/apache2/mime.types']),
+    mimeTypes: opts.mimeTypes ? existingFile(ctx, 'mime-types', opts.mimeTypes) : ctx.host.mimeTypesFile(),
   };
 }

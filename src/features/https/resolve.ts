@@ -9,10 +9,9 @@
  * and checked here, so a wrong file is refused before anything is written.
  */
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 
-import type { FeatureInput } from '../../config.js';
+import type { Context, FeatureInput } from '../../config.js';
 import { badValue, UsageError } from '../../errors.js';
 import type { HttpsResult, SslSettings, VirtualHost } from './types.js';
 
@@ -36,24 +35,22 @@ interface PemFile {
 }
 
 /** Reads a PEM file the user named, refusing a missing, unreadable or non-PEM one. */
-function readPem(option: string, value: string, cwd: string, what: string): PemFile {
-  const path = resolvePath(cwd, value);
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
+function readPem(option: string, value: string, ctx: Pick<Context, 'cwd' | 'host'>, what: string): PemFile {
+  const path = resolvePath(ctx.cwd, value);
+  const st = ctx.host.stat(path);
+  if (!st) {
     throw badValue(option, value, `an existing ${what} file (no such file)`);
   }
-  if (!st.isFile()) {
+  if (st.kind !== 'file') {
     throw badValue(
       option,
       value,
-      `a ${what} file (it is a ${st.isDirectory() ? 'directory' : 'special file'})`,
+      `a ${what} file (it is a ${st.kind === 'directory' ? 'directory' : 'special file'})`,
     );
   }
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    text = ctx.host.readFile(path, 'latin1');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw badValue(
@@ -112,7 +109,7 @@ const portSuffix = (port: number, standard: number) => (port === standard ? '' :
 /** The server certificate, its key and the other files, read and checked against each other. */
 function sslFilesOf(
   opts: FeatureInput['opts'],
-  cwd: string,
+  ctx: Pick<Context, 'cwd' | 'host'>,
   warnings: string[],
 ): Pick<SslSettings, 'certificateFile' | 'keyFile' | 'chainFile' | 'caFile'> {
   if (
@@ -132,9 +129,9 @@ function sslFilesOf(
   const stem = opts.sslCertificate;
   const certFile =
     stem !== undefined
-      ? readPem('ssl-certificate', `${stem}.crt`, cwd, 'certificate')
+      ? readPem('ssl-certificate', `${stem}.crt`, ctx, 'certificate')
       : opts.sslCertificateFile !== undefined
-        ? readPem('ssl-certificate-file', opts.sslCertificateFile, cwd, 'certificate')
+        ? readPem('ssl-certificate-file', opts.sslCertificateFile, ctx, 'certificate')
         : undefined;
   if (!certFile) {
     throw new UsageError(
@@ -144,9 +141,9 @@ function sslFilesOf(
   }
   const keyFile =
     stem !== undefined
-      ? readPem('ssl-certificate', `${stem}.key`, cwd, 'private key')
+      ? readPem('ssl-certificate', `${stem}.key`, ctx, 'private key')
       : opts.sslCertificateKeyFile !== undefined
-        ? readPem('ssl-certificate-key-file', opts.sslCertificateKeyFile, cwd, 'private key')
+        ? readPem('ssl-certificate-key-file', opts.sslCertificateKeyFile, ctx, 'private key')
         : undefined;
   const [certificate] = certificatesOf(certFile, 'certificate') as [X509Certificate];
   const key = privateKeyOf(keyFile ?? certFile);
@@ -183,14 +180,14 @@ function sslFilesOf(
   }
   const chain =
     opts.sslCertificateChainFile !== undefined
-      ? readPem('ssl-certificate-chain-file', opts.sslCertificateChainFile, cwd, 'certificate chain')
+      ? readPem('ssl-certificate-chain-file', opts.sslCertificateChainFile, ctx, 'certificate chain')
       : undefined;
   if (chain) {
     certificatesOf(chain, 'certificate chain');
   }
   const ca =
     opts.sslCaCertificateFile !== undefined
-      ? readPem('ssl-ca-certificate-file', opts.sslCaCertificateFile, cwd, 'CA certificate')
+      ? readPem('ssl-ca-certificate-file', opts.sslCaCertificateFile, ctx, 'CA certificate')
       : undefined;
   if (ca) {
     certificatesOf(ca, 'CA certificate');
@@ -258,7 +255,7 @@ export function resolve(input: FeatureInput): HttpsResult {
         '--ssl-verify-client needs --ssl-ca-certificate-file, the CA certificates that sign the client certificates.',
       );
     }
-    const files = sslFilesOf(opts, ctx.cwd, warnings);
+    const files = sslFilesOf(opts, ctx, warnings);
     const paths = [...new Set(opts.sslVerifyClient.length ? opts.sslVerifyClient : ['/'])].sort().reverse();
     const wholeSite = paths.includes('/');
     ssl = {

@@ -9,12 +9,11 @@
  * pipe, PidFile, the daemon's name, the application group, the locale and the apachectl shebang.
  * Everything else is printed by templates/features/logs.hbs or added to the WSGIDaemonProcess line.
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 
-import type { Context, CoreConfig, Discovery, FeatureInput, Options } from '../../config.js';
+import type { Context, CoreConfig, Discovery, FeatureInput, Host, Options } from '../../config.js';
 import { badValue, EnvironmentError, UsageError } from '../../errors.js';
-import { statOf } from '../../resolve/files.js';
+import { isDirectory } from '../../resolve/files.js';
 import { findProgram } from '../../resolve/programs.js';
 import type { LogsResult, ProcessName } from './types.js';
 
@@ -76,7 +75,7 @@ function generatedFiles(core: CoreConfig): Map<string, string> {
 }
 
 /** Each log file Apache appends to: not a file express-wsgi writes, not the pid file, not a directory. */
-function checkLogFiles(opts: Options, core: CoreConfig): void {
+function checkLogFiles(opts: Options, core: CoreConfig, host: Host): void {
   if (core.log.toTerminal) {
     return;
   }
@@ -94,21 +93,21 @@ function checkLogFiles(opts: Options, core: CoreConfig): void {
     if (taken) {
       throw badValue(option, given, `a file name of its own (${path} is ${taken})`);
     }
-    if (statOf(path)?.isDirectory()) {
+    if (isDirectory(host, path)) {
       throw badValue(option, given, `a file name (${path} is a directory)`);
     }
   }
 }
 
-function checkPidFile(opts: Options, path: string, core: CoreConfig): void {
+function checkPidFile(opts: Options, path: string, core: CoreConfig, host: Host): void {
   const given = opts.pidFile as string;
   const taken = generatedFiles(core).get(path);
   if (taken) {
     throw badValue('pid-file', given, `a file name of its own (${path} is ${taken})`);
   }
   // Apache overwrites the pid file and deletes it on stop: an existing one must be a pid file.
-  const st = statOf(path);
-  if (st?.isFile() && !/^\d*\s*$/.test(readFileSync(path, 'latin1').slice(0, 64))) {
+  const st = host.stat(path);
+  if (st?.kind === 'file' && !/^\d*\s*$/.test(host.readFile(path, 'latin1').slice(0, 64))) {
     throw badValue(
       'pid-file',
       given,
@@ -116,15 +115,13 @@ function checkPidFile(opts: Options, path: string, core: CoreConfig): void {
     );
   }
   const parent = dirname(path);
-  if (!statOf(parent)?.isDirectory()) {
+  if (!isDirectory(host, parent)) {
     throw badValue('pid-file', given, `a file in an existing directory (${parent} does not exist)`);
   }
-  if (statOf(path)?.isDirectory()) {
+  if (isDirectory(host, path)) {
     throw badValue('pid-file', given, 'a file name (it is a directory)');
   }
-  try {
-    accessSync(parent, constants.W_OK);
-  } catch {
+  if (!host.canWrite(parent)) {
     throw badValue('pid-file', given, `a file in a directory you can write to (${parent} is not)`);
   }
 }
@@ -140,14 +137,15 @@ function eggsOf(opts: Options, ctx: Context): Eggs | undefined {
     return undefined;
   }
   const path = resolvePath(ctx.cwd, opts.pythonEggs);
-  const st = statOf(path);
+  const { host } = ctx;
+  const st = host.stat(path);
   if (st) {
-    if (!st.isDirectory()) {
+    if (st.kind !== 'directory') {
       throw badValue('python-eggs', opts.pythonEggs, 'a directory (it is a file)');
     }
     return { path, create: false };
   }
-  if (!statOf(dirname(path))?.isDirectory()) {
+  if (!isDirectory(host, dirname(path))) {
     throw badValue(
       'python-eggs',
       opts.pythonEggs,
@@ -182,7 +180,7 @@ export function resolve({ opts, ctx, discovery, core }: FeatureInput): LogsResul
   if (opts.accessLog && !opts.logToTerminal && opts.accessLogName === opts.errorLogName) {
     throw badValue('access-log-name', opts.accessLogName, 'a name other than the error log’s');
   }
-  checkLogFiles(opts, core);
+  checkLogFiles(opts, core, ctx.host);
   const { rotation } = core.log;
   if (rotation) {
     const names = [opts.errorLogName, ...(opts.accessLog ? [opts.accessLogName] : [])];
@@ -204,7 +202,7 @@ export function resolve({ opts, ctx, discovery, core }: FeatureInput): LogsResul
 
   // Processes.
   if (opts.pidFile !== undefined) {
-    checkPidFile(opts, core.paths.pidFile, core);
+    checkPidFile(opts, core.paths.pidFile, core, ctx.host);
     summary.push(['PID File', core.paths.pidFile]);
   }
   const processName = processNameOf(opts, ctx, discovery, core);

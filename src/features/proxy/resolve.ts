@@ -4,11 +4,11 @@
  * access control and authentication by Python scripts (WSGIAccessScript, WSGIAuthUserScript,
  * WSGIAuthGroupScript).
  */
-import { statSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 
-import type { FeatureInput } from '../../config.js';
+import type { Context, FeatureInput } from '../../config.js';
 import { badValue, UsageError } from '../../errors.js';
+import { othersCanReach } from '../../resolve/files.js';
 import type { ProxyMount, ProxyResult, ProxyVirtualHost } from './types.js';
 
 /** The headers mod_wsgi acts on when trusted (others are only passed through or removed). */
@@ -116,26 +116,20 @@ function virtualHostsOf(opts: FeatureInput['opts']): (ProxyVirtualHost & { https
 }
 
 /** An existing regular file, made absolute; `readable` tells whether other accounts can read it. */
-function scriptFile(option: string, value: string, cwd: string): { path: string; readable: boolean } {
-  const path = resolvePath(cwd, value);
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
+function scriptFile(
+  option: string,
+  value: string,
+  ctx: Pick<Context, 'cwd' | 'host'>,
+): { path: string; readable: boolean } {
+  const path = resolvePath(ctx.cwd, value);
+  const st = ctx.host.stat(path);
+  if (!st) {
     throw badValue(option, value, 'an existing Python script (no such file)');
   }
-  if (!st.isFile()) {
+  if (st.kind !== 'file') {
     throw badValue(option, value, 'a Python script file (it is a directory or special file)');
   }
-  let readable = (st.mode & 0o004) !== 0;
-  for (let dir = dirname(path); readable && dir !== '/'; dir = dirname(dir)) {
-    try {
-      readable = (statSync(dir).mode & 0o001) !== 0;
-    } catch {
-      readable = false;
-    }
-  }
-  return { path, readable };
+  return { path, readable: othersCanReach(ctx.host, path) };
 }
 
 export function resolve(input: FeatureInput): ProxyResult {
@@ -203,7 +197,7 @@ export function resolve(input: FeatureInput): ProxyResult {
     if (value === undefined) {
       return null;
     }
-    const file = scriptFile(option, value, ctx.cwd);
+    const file = scriptFile(option, value, ctx);
     scripts.push({ option, ...file });
     return file.path;
   };

@@ -17,95 +17,28 @@
  * - Telemetry (mod_wsgi >= 6.0 only; every option is gated): server-wide directives at the
  *   "server" hook; --enable-telemetry adds the ingester as a service script.
  */
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants, statSync, type Stats } from 'node:fs';
-import { delimiter, dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 
-import type {
-  Account,
-  CoreConfig,
-  Discovery,
-  ExtraDirectory,
-  ExtraFile,
-  FeatureInput,
-} from '../../config.js';
+import type { Account, CoreConfig, ExtraDirectory, ExtraFile, FeatureInput, Host } from '../../config.js';
 import { badValue, UsageError } from '../../errors.js';
 import { debugModeOf } from '../../resolve/debug-mode.js';
-import { existingFile } from '../../resolve/files.js';
+import { existingFile, isDirectory, isFile, othersCanList } from '../../resolve/files.js';
+import { findProgram } from '../../resolve/programs.js';
 import { rotatedLog } from '../../resolve/rotation.js';
 import type { DebugTools, Gdb, Service, ServicesResult, Telemetry } from './types.js';
 
-// ---------------------------------------------------------------------------------------------
-// Debug mode: decided here, applied by the core resolver (mode, MPM, capacity).
-
-// ---------------------------------------------------------------------------------------------
-
-const statOf = (path: string): Stats | undefined => {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-};
-
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
-/** Whether "others" can reach and read a path: every directory above it searchable, the path readable. */
-function readableByOthers(path: string): boolean {
-  const st = statOf(path);
-  if (!st || !(st.mode & (st.isDirectory() ? 0o005 : 0o004))) {
-    return false;
-  }
-  for (let p = dirname(path); p !== dirname(p); p = dirname(p)) {
-    if (!((statOf(p)?.mode ?? 0) & 0o001)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-function findExecutable(name: string, ctx: FeatureInput['ctx']): string | undefined {
-  const executable = (path: string) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return statSync(path).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (name.includes('/')) {
-    const path = resolvePath(ctx.cwd, name);
-    return executable(path) ? path : undefined;
-  }
-  const dirs = [...(ctx.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/usr/local/bin'];
-  return dirs.map((d) => join(d, name)).find(executable);
-}
-
 /** The Python the application runs on: the --python-home environment's, else mod_wsgi's own. */
-function appPython(core: CoreConfig, discovery: Discovery): string | undefined {
+function appPython({ core, discovery, ctx }: FeatureInput): string | undefined {
   if (core.pythonHome) {
     const inHome = ['python3', 'python'].map((n) => join(core.pythonHome as string, 'bin', n));
-    const found = inHome.find((p) => statOf(p)?.isFile());
+    const found = inHome.find((p) => isFile(ctx.host, p));
     if (found) {
       return found;
     }
   }
   return discovery.python;
-}
-
-/** Whether `python` imports `module` with the app's --python-path (only run when a feature asks). */
-function canImport(python: string, module: string, core: CoreConfig): boolean {
-  try {
-    execFileSync(python, ['-c', `import ${module}`], {
-      stdio: 'ignore',
-      timeout: 20_000,
-      env: { ...process.env, PYTHONPATH: core.pythonPath.join(':') },
-    });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Refuses an option whose Python package the app's interpreter cannot import. */
@@ -116,13 +49,13 @@ function requirePackage(
   debianPackage: string | undefined,
   input: FeatureInput,
 ): void {
-  const python = appPython(input.core, input.discovery);
+  const python = appPython(input);
   if (!python) {
     throw new UsageError(
       `--${option} needs the ${pkg} package, and the Python of mod_wsgi (${input.discovery.modWsgi.pythonVersion ?? 'unknown version'}) was not found to check for it.`,
     );
   }
-  if (!canImport(python, module, input.core)) {
+  if (!input.ctx.host.canImport(python, module, input.core.pythonPath)) {
     const hint =
       debianPackage && !input.core.pythonHome
         ? `apt-get install ${debianPackage} (or: ${python} -m pip install ${pkg})`
@@ -183,7 +116,7 @@ function servicesOf(input: FeatureInput, extra: readonly ServiceSpec[], warnings
         : 'each service NAME once';
       throw badValue('service-script', name, why);
     }
-    specs.push({ name, script: existingFile('service-script', script, ctx.cwd) });
+    specs.push({ name, script: existingFile(ctx, 'service-script', script) });
   }
   specs.push(...extra);
   const names = new Set(specs.map((s) => s.name));
@@ -209,7 +142,7 @@ function servicesOf(input: FeatureInput, extra: readonly ServiceSpec[], warnings
 
   return specs.map((spec): Service => {
     const user = users.has(spec.name)
-      ? account('service-user', users.get(spec.name) as string, (v) => ctx.accounts.user(v))
+      ? account('service-user', users.get(spec.name) as string, (v) => ctx.host.accounts.user(v))
       : undefined;
     if (user && user.id === 0) {
       throw badValue(
@@ -219,7 +152,7 @@ function servicesOf(input: FeatureInput, extra: readonly ServiceSpec[], warnings
       );
     }
     const group = groups.has(spec.name)
-      ? account('service-group', groups.get(spec.name) as string, (v) => ctx.accounts.group(v))
+      ? account('service-group', groups.get(spec.name) as string, (v) => ctx.host.accounts.group(v))
       : undefined;
     // As for --group: group root would let the service read and write whatever root's group may.
     if (group && group.id === 0) {
@@ -229,7 +162,9 @@ function servicesOf(input: FeatureInput, extra: readonly ServiceSpec[], warnings
         'an unprivileged group: a service must not run with group root (gid 0)',
       );
     }
-    const logFile = logs.has(spec.name) ? serviceLogFile(logs.get(spec.name) as string, core) : undefined;
+    const logFile = logs.has(spec.name)
+      ? serviceLogFile(logs.get(spec.name) as string, core, ctx.host)
+      : undefined;
     const rotation = core.log.rotation;
     const options: [string, string | number][] = [['display-name', '%{GROUP}']];
     if (core.startedAsRoot && user) {
@@ -258,17 +193,17 @@ function servicesOf(input: FeatureInput, extra: readonly ServiceSpec[], warnings
   });
 }
 
-function serviceLogFile(value: string, core: CoreConfig): string {
+function serviceLogFile(value: string, core: CoreConfig, host: Host): string {
   const path = isAbsolute(value) ? value : join(core.paths.logDirectory, value);
   // The server root (the default log directory) is created when the files are written.
-  if (dirname(path) !== core.paths.serverRoot && !statOf(dirname(path))?.isDirectory()) {
+  if (dirname(path) !== core.paths.serverRoot && !isDirectory(host, dirname(path))) {
     throw badValue(
       'service-log-file',
       value,
       `a file in an existing directory (${dirname(path)} does not exist)`,
     );
   }
-  if (value.endsWith('/') || statOf(path)?.isDirectory()) {
+  if (value.endsWith('/') || isDirectory(host, path)) {
     throw badValue('service-log-file', value, 'a file name (it is a directory)');
   }
   if ([core.log.errorLog, core.log.accessLog?.file].includes(path)) {
@@ -301,7 +236,7 @@ function telemetryOf(
       );
     }
     const socket = resolvePath(ctx.cwd, m[1] as string);
-    if (!statOf(dirname(socket))?.isDirectory()) {
+    if (!isDirectory(ctx.host, dirname(socket))) {
       throw badValue(
         'telemetry-service',
         opts.telemetryService,
@@ -372,11 +307,12 @@ function outputDirectory(
     return fallback;
   }
   const path = resolvePath(input.ctx.cwd, given);
-  const st = statOf(path);
-  if (st && !st.isDirectory()) {
+  const { host } = input.ctx;
+  const st = host.stat(path);
+  if (st && st.kind !== 'directory') {
     throw badValue(option, given, 'a directory (it is a file)');
   }
-  if (!st && !statOf(dirname(path))?.isDirectory()) {
+  if (!st && !isDirectory(host, dirname(path))) {
     throw badValue(option, given, `a directory whose parent exists (${dirname(path)} does not)`);
   }
   const { core } = input;
@@ -448,7 +384,7 @@ function debugOf(
   }
   let gdb: Gdb | undefined;
   if (opts.enableGdb) {
-    const executable = findExecutable(opts.gdbExecutable, ctx);
+    const executable = findProgram(opts.gdbExecutable, ctx, ['/usr/bin', '/usr/local/bin']);
     if (!executable) {
       throw badValue(
         'gdb-executable',
@@ -480,14 +416,14 @@ function docsOf(input: FeatureInput, warnings: string[]): ServicesResult['docs']
   if (!input.opts.enableDocs) {
     return undefined;
   }
-  const directory = fileURLToPath(new URL('../../../docs', import.meta.url));
-  if (!statOf(directory)?.isDirectory()) {
+  const directory = input.ctx.host.docsDirectory;
+  if (!isDirectory(input.ctx.host, directory)) {
     throw new UsageError(
       `--enable-docs: this installation of express-wsgi has no documentation directory (${directory}); ` +
         'read README.md and docs/options.md in its source repository instead.',
     );
   }
-  if (input.core.startedAsRoot && !readableByOthers(directory)) {
+  if (input.core.startedAsRoot && !othersCanList(input.ctx.host, directory)) {
     warnings.push(
       `${directory} may not be readable by ${input.core.user.name}, the account Apache serves as; ${DOCS_URL} will answer 403.`,
     );

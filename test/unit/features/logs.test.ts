@@ -15,10 +15,18 @@ import type { Discovery } from '../../../src/discovery/discovery.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
 import { rotatedLog } from '../../../src/resolve/rotation.js';
 import { render } from '../../../src/render.js';
-import { type Context, resolve, type ServerConfig } from '../../../src/resolve.js';
+import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
 import { writeServerRoot } from '../../../src/write.js';
-import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from '../helpers/fakes.js';
+import {
+  fakeAccounts,
+  fakeContext,
+  fakeDiscovery,
+  options,
+  removeDir,
+  tempDir,
+  type ContextChanges,
+} from '../helpers/fakes.js';
 
 type Raw = Record<string, unknown>;
 type Version = readonly [number, number, number];
@@ -74,7 +82,7 @@ interface RunOptions {
   readonly version?: Version;
   readonly directives?: readonly string[];
   readonly httpd?: string;
-  readonly ctx?: Partial<Omit<Context, 'accounts' | 'cwd'>>;
+  readonly ctx?: ContextChanges;
 }
 
 function run(raw: Raw = {}, o: RunOptions = {}): ServerConfig {

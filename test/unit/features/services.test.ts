@@ -14,7 +14,7 @@ import type { Accounts } from '../../../src/accounts.js';
 import type { Discovery } from '../../../src/discovery/discovery.js';
 import { UsageError } from '../../../src/errors.js';
 import { render } from '../../../src/render.js';
-import { type Context, resolve, type ServerConfig } from '../../../src/resolve.js';
+import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
 import {
   ALL_MODULES,
@@ -24,6 +24,7 @@ import {
   options,
   removeDir,
   tempDir,
+  type ContextChanges,
 } from '../helpers/fakes.js';
 
 type Raw = Record<string, unknown>;
@@ -67,7 +68,7 @@ function discoveryOf(version: Version | undefined, python: string | undefined): 
 interface RunOptions {
   readonly version?: Version;
   readonly python?: string | undefined;
-  readonly ctx?: Partial<Omit<Context, 'accounts' | 'cwd'>>;
+  readonly ctx?: ContextChanges;
   /** No application: --application-type static. */
   readonly noApp?: boolean;
 }

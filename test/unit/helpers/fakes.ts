@@ -7,12 +7,12 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { Accounts } from '../../../src/config.js';
+import type { Accounts, Host } from '../../../src/config.js';
 import { systemAccounts } from '../../../src/discovery/accounts.js';
 import type { Discovery } from '../../../src/config.js';
 import { parseOptions } from '../../../src/options/parse.js';
 import type { Options } from '../../../src/options/schema.js';
-import { realPathOf } from '../../../src/discovery/real-path.js';
+import { systemHost } from '../../../src/discovery/host.js';
 import type { Context } from '../../../src/config.js';
 
 export const MODULES_DIR = '/usr/lib/apache2/modules';
@@ -95,22 +95,27 @@ export function fakeAccounts(dir: string, drop: readonly string[] = []): Account
   return systemAccounts(passwd, group);
 }
 
-export function fakeContext(
-  accounts: Accounts,
-  cwd: string,
-  changes: Partial<Omit<Context, 'accounts' | 'cwd'>> = {},
-): Context {
+/** What a test changes in fakeContext: Context fields, the environment, or any Host answer. */
+export type ContextChanges = Partial<Omit<Context, 'cwd' | 'host'>> & {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly host?: Partial<Host>;
+};
+
+/**
+ * A Context whose Host answers from this machine (systemHost) for the paths the test wrote, with
+ * a fixed environment, uid and accounts.
+ */
+export function fakeContext(accounts: Accounts, cwd: string, changes: ContextChanges = {}): Context {
+  const { env = { TMPDIR: cwd, LANG: 'C' }, host, ...rest } = changes;
   return {
     cwd,
-    env: { TMPDIR: cwd, LANG: 'C' },
     uid: 1000,
     gid: 1001,
     cpus: 2,
-    accounts,
     argv: ['express-wsgi', 'setup-server'],
     version: '0.0.0-test',
-    realPath: realPathOf,
-    ...changes,
+    ...rest,
+    host: { ...systemHost({ env, accounts }), ...host },
   };
 }
 
