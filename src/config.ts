@@ -4,15 +4,17 @@
  * and what features exchange with it (FeatureInput, FeatureResult). Imports only types.
  */
 import type { CompatResult } from './features/compat/types.js';
-import type { DaemonResult } from './features/daemon/types.js';
+import type { DaemonResult, DaemonTuning } from './features/daemon/types.js';
 import type { HandlersConfig } from './features/handlers/types.js';
 import type { HttpsResult } from './features/https/types.js';
-import type { LogsResult } from './features/logs/types.js';
+import type { DaemonPython, LogsResult } from './features/logs/types.js';
 import type { ProxyResult } from './features/proxy/types.js';
 import type { ServicesResult } from './features/services/types.js';
 import type { Options } from './options/schema.js';
 
 export type { ExtraDirectory, ExtraFile, FeatureResult } from './features/types.js';
+export type { DaemonTuning } from './features/daemon/types.js';
+export type { DaemonPython } from './features/logs/types.js';
 export type { Options } from './options/schema.js';
 
 export interface Account {
@@ -176,10 +178,8 @@ export interface CoreConfig {
   readonly locale: string;
   readonly pythonHome?: string;
   readonly pythonPath: readonly string[];
-  readonly daemon?: {
-    readonly name: string;
-    readonly options: readonly (readonly [string, string | number])[];
-  };
+  /** The app's daemon process group as the core decides it (daemon mode only). */
+  readonly daemon?: CoreDaemon;
   /** %{GLOBAL} runs in the Apache children (embedded); otherwise the daemon group. */
   readonly processGroup: string;
   /** The Python (sub-)interpreter of the app: --application-group, %{GLOBAL} by default. */
@@ -237,6 +237,35 @@ export interface CoreConfig {
   readonly warnings: readonly string[];
 }
 
+/**
+ * The WSGIDaemonProcess line of the app, one field per option; templates/httpd.conf.hbs prints
+ * them in this order (mod_wsgi-express's). A null option is left out (mod_wsgi's default).
+ */
+export interface CoreDaemon {
+  readonly name: string;
+  /** Only when --processes is given (mod_wsgi then sets wsgi.multiprocess). */
+  readonly processes: number | null;
+  readonly threads: number;
+  /** What ps shows: (wsgi:NAME) or (wsgi:HOST:PORT:UID). */
+  readonly displayName: string;
+  readonly home: string;
+  readonly pythonHome: string | null;
+  /** The module search path, ':'-separated as mod_wsgi takes it. */
+  readonly pythonPath: string | null;
+  readonly lang: string;
+  readonly locale: string;
+  readonly maximumRequests: number;
+  readonly socketTimeout: number;
+  readonly queueTimeout: number;
+  readonly requestTimeout: number;
+  readonly shutdownTimeout: number;
+}
+
+/** The whole WSGIDaemonProcess of the app (server-metrics from the handlers feature). */
+export interface DaemonProcess extends CoreDaemon, DaemonTuning, DaemonPython {
+  readonly serverMetrics: boolean;
+}
+
 /** What a feature's resolver gets: the options, the context, discovery and the core's decisions. */
 export interface FeatureInput {
   readonly opts: Options;
@@ -258,7 +287,9 @@ export interface Features {
 }
 
 /** Everything render needs: the core's decisions and each feature's part. */
-export interface ServerConfig extends CoreConfig {
+export interface ServerConfig extends Omit<CoreConfig, 'daemon'> {
+  /** The app's daemon process group with every option (daemon mode only). */
+  readonly daemon?: DaemonProcess;
   /** TypesConfig: --mime-types (the handlers feature decides), else the system's file. */
   readonly mimeTypes?: string;
   readonly features: Features;

@@ -49,9 +49,14 @@ const RELOAD = 'SIGUSR2';
  * plus a margin for importing the application.
  */
 function reloadTimeoutMs(config: Pick<ServerConfig, 'daemon'>): number {
-  const option = (name: string) => Number(config.daemon?.options.find(([key]) => key === name)?.[1] ?? 0);
-  const drain = option('eviction-timeout') || option('graceful-timeout');
-  return (drain + option('shutdown-timeout') + (option('startup-timeout') || 15) + 15) * 1000;
+  const {
+    evictionTimeout = 0,
+    gracefulTimeout = 0,
+    shutdownTimeout = 0,
+    startupTimeout = 0,
+  } = config.daemon ?? {};
+  const drain = evictionTimeout || gracefulTimeout;
+  return (drain + shutdownTimeout + (startupTimeout || 15) + 15) * 1000;
 }
 
 /** The shell's convention: the child's code, or 128 + N when it died of signal N. */

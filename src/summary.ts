@@ -42,11 +42,11 @@ export function summaryLines(config: ServerConfig, setupOnly: boolean): [string,
     lines.push(['Request Capacity', `${p * t} (${plural(p, 'process')} * ${plural(t, 'thread')})`]);
   }
   if (config.daemon) {
-    const opt = (k: string) => config.daemon?.options.find(([key]) => key === k)?.[1];
+    const { requestTimeout, listenBacklog, queueTimeout } = config.daemon;
     lines.push(
-      ['Request Timeout', `${opt('request-timeout')} (seconds)`],
-      ['Queue Backlog', `${opt('listen-backlog')} (connections)`],
-      ['Queue Timeout', `${opt('queue-timeout')} (seconds)`],
+      ['Request Timeout', `${requestTimeout} (seconds)`],
+      ['Queue Backlog', `${listenBacklog} (connections)`],
+      ['Queue Timeout', `${queueTimeout} (seconds)`],
     );
   }
   lines.push(

@@ -23,8 +23,6 @@ export interface ExtraDirectory {
 export interface FeatureResult {
   /** Apache modules to load, as in mod_NAME.so (e.g. 'ssl', 'proxy_http'). */
   readonly modules?: readonly string[];
-  /** Extra options on the WSGIDaemonProcess line (daemon mode only). */
-  readonly daemonOptions?: readonly (readonly [string, string | number])[];
   /** URL paths (prefixes) that must never be handed to the application, e.g. /server-status. */
   readonly appExclusions?: readonly string[];
   /** Lines for the printed summary. */

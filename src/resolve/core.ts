@@ -68,7 +68,6 @@ export function resolveCore(
           pythonHome,
           pythonPath,
           locale,
-          maxClients: mpm.maxClients,
         })
       : undefined;
   const app = appOf(opts, served, paths.welcome);

@@ -1,9 +1,9 @@
 /**
  * The mod_wsgi daemon process group of the app (daemon mode only): its name (--process-group, an
  * option of the logs feature), its size and its Python environment. The daemon feature adds its
- * tuning (src/features/daemon/resolve.ts).
+ * tuning (src/features/daemon/resolve.ts), the logs feature the interpreter's set-up.
  */
-import type { Context, CoreConfig } from '../config.js';
+import type { Context, CoreDaemon } from '../config.js';
 import type { Options } from '../options/schema.js';
 
 /** The daemon process group's name: --process-group, else HOST:PORT. */
@@ -17,34 +17,23 @@ export interface DaemonInput {
   readonly pythonHome: string | undefined;
   readonly pythonPath: readonly string[];
   readonly locale: string;
-  readonly maxClients: number;
 }
 
-export function daemonOf(opts: Options, ctx: Pick<Context, 'uid'>, d: DaemonInput): CoreConfig['daemon'] {
+export function daemonOf(opts: Options, ctx: Pick<Context, 'uid'>, d: DaemonInput): CoreDaemon {
   return {
     name: d.name,
-    options: [
-      ...(opts.processes !== undefined ? ([['processes', d.processes]] as const) : []),
-      ['threads', d.threads],
-      ['display-name', opts.processGroup ? `(wsgi:${d.name})` : `(wsgi:${d.name}:${ctx.uid})`],
-      ['home', d.workingDirectory],
-      ...(d.pythonHome ? ([['python-home', d.pythonHome]] as const) : []),
-      ...(d.pythonPath.length ? ([['python-path', d.pythonPath.join(':')]] as const) : []),
-      ['lang', d.locale],
-      ['locale', d.locale],
-      ['maximum-requests', opts.maximumRequests],
-      ['socket-timeout', opts.socketTimeout],
-      ['queue-timeout', opts.queueTimeout],
-      ['request-timeout', opts.requestTimeout],
-      // These five are options of the daemon feature (src/features/daemon/), kept in place here.
-      ['connect-timeout', opts.connectTimeout],
-      ['startup-timeout', opts.startupTimeout],
-      ['deadlock-timeout', opts.deadlockTimeout],
-      ['graceful-timeout', opts.gracefulTimeout],
-      ['shutdown-timeout', opts.shutdownTimeout],
-      // Room for every Apache thread: a full backlog makes mod_wsgi retry connecting with
-      // growing sleeps, which turned into multi-second waits at 256 connections.
-      ['listen-backlog', opts.daemonBacklog ?? Math.max(100, d.maxClients)],
-    ] as (readonly [string, string | number])[],
+    processes: opts.processes !== undefined ? d.processes : null,
+    threads: d.threads,
+    displayName: opts.processGroup ? `(wsgi:${d.name})` : `(wsgi:${d.name}:${ctx.uid})`,
+    home: d.workingDirectory,
+    pythonHome: d.pythonHome ?? null,
+    pythonPath: d.pythonPath.length ? d.pythonPath.join(':') : null,
+    lang: d.locale,
+    locale: d.locale,
+    maximumRequests: opts.maximumRequests,
+    socketTimeout: opts.socketTimeout,
+    queueTimeout: opts.queueTimeout,
+    requestTimeout: opts.requestTimeout,
+    shutdownTimeout: opts.shutdownTimeout,
   };
 }

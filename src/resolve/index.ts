@@ -24,10 +24,14 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
   const results = Object.values(features) as FeatureResult[];
   const extraModules = results.flatMap((r) => r.modules ?? []);
   const modules = modulesOf(discovery, core.mpm.mpm, [...new Set([...wantedModules, ...extraModules])]);
-  const daemon = core.daemon && {
-    ...core.daemon,
-    options: [...core.daemon.options, ...results.flatMap((r) => r.daemonOptions ?? [])],
-  };
+  const tuning = features.daemon.process;
+  const daemon = core.daemon &&
+    tuning && {
+      ...core.daemon,
+      ...tuning,
+      ...features.logs.daemonPython,
+      serverMetrics: features.handlers.serverMetrics,
+    };
   return {
     ...core,
     modules,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Accounts } from '../../src/accounts.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
 import { resolve, type ServerConfig } from '../../src/resolve.js';
+import { daemonLine } from './helpers/daemon-line.js';
 import {
   ALL_MODULES,
   fakeAccounts,
@@ -251,7 +252,7 @@ describe('operating mode', () => {
   });
 
   it('daemon options: no processes= unless given (one process, not multiprocess), then the tuning', () => {
-    const options = new Map(run({ app: 'app.wsgi' }).daemon?.options);
+    const options = daemonLine(run({ app: 'app.wsgi' }));
     expect(options.has('processes')).toBe(false);
     expect(Object.fromEntries(options)).toMatchObject({
       threads: 5,
@@ -265,7 +266,7 @@ describe('operating mode', () => {
       'request-timeout': 60,
       'listen-backlog': 320,
     });
-    const given = new Map(run({ app: 'app.wsgi', processes: '3', threads: '7' }).daemon?.options);
+    const given = daemonLine(run({ app: 'app.wsgi', processes: '3', threads: '7' }));
     expect([given.get('processes'), given.get('threads')]).toEqual([3, 7]);
   });
 
@@ -564,7 +565,7 @@ describe('--python-home', () => {
   ])('accepts %s', (_what, home) => {
     const config = run({ app: 'app.wsgi', 'python-home': home });
     expect(config.pythonHome).toBe(join(dir, home));
-    expect(new Map(config.daemon?.options).get('python-home')).toBe(join(dir, home));
+    expect(daemonLine(config).get('python-home')).toBe(join(dir, home));
   });
 
   it.each(['venv39', 'prefix39'])('refuses %s, made with another Python, naming both versions', (home) => {
@@ -822,9 +823,7 @@ describe('files, paths and the environment', () => {
     expect(config.includeFiles).toEqual([join(dir, 'extra.conf')]);
     expect(config.envvarsScript).toBe(join(dir, 'env.sh'));
     expect(config.pythonPath).toEqual([join(dir, 'pylib'), join(dir, 'work')]);
-    expect(new Map(config.daemon?.options).get('python-path')).toBe(
-      `${join(dir, 'pylib')}:${join(dir, 'work')}`,
-    );
+    expect(daemonLine(config).get('python-path')).toBe(`${join(dir, 'pylib')}:${join(dir, 'work')}`);
   });
 
   it.each([

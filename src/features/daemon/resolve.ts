@@ -4,9 +4,9 @@
  *
  * Where the values go:
  * - connect-, startup-, deadlock- and graceful-timeout and the daemon backlog are always on the
- *   WSGIDaemonProcess line, at the places the core resolver has always put them (it reads them
- *   from these options); every other daemon option is added here only when it is not its default.
- * - The three worker fractions feed the MPM formulas in src/capacity.ts (the core passes them).
+ *   WSGIDaemonProcess line; every other daemon option only when it is not its default (null).
+ *   resolve() merges `process` into ServerConfig.daemon; templates/httpd.conf.hbs prints the line.
+ * - The three worker fractions feed the MPM formulas in src/resolve/capacity.ts (the core passes them).
  * - The server backlog is `ListenBacklog` (the core template prints `serverBacklog`).
  *
  * Debian's mod_wsgi 4.9.4 accepts every WSGIDaemonProcess option used here except
@@ -16,24 +16,27 @@ import type { FeatureInput } from '../../config.js';
 import { badValue } from '../../errors.js';
 import { camel, type Spec } from '../../options/define.js';
 import { OPTIONS } from './options.js';
-import type { DaemonResult } from './types.js';
+import type { DaemonResult, DaemonTuning } from './types.js';
 
 type Opts = FeatureInput['opts'];
-type DaemonOption = readonly [string, number];
+type Optional = Exclude<
+  keyof DaemonTuning,
+  'connectTimeout' | 'startupTimeout' | 'deadlockTimeout' | 'gracefulTimeout' | 'listenBacklog'
+>;
 
 /** The options added to WSGIDaemonProcess when not at their default, in the order they are written. */
-const OPTIONAL: readonly (readonly [string, (o: Opts) => number])[] = [
-  ['restart-interval', (o) => o.restartInterval],
-  ['inactivity-timeout', (o) => o.inactivityTimeout],
-  ['cpu-time-limit', (o) => o.cpuTimeLimit],
-  ['eviction-timeout', (o) => o.evictionTimeout],
-  ['interrupt-timeout', (o) => o.interruptTimeout],
-  ['response-socket-timeout', (o) => o.responseSocketTimeout],
-  ['response-flush-delay', (o) => o.responseFlushDelay],
-  ['send-buffer-size', (o) => o.sendBufferSize],
-  ['receive-buffer-size', (o) => o.receiveBufferSize],
-  ['header-buffer-size', (o) => o.headerBufferSize],
-  ['response-buffer-size', (o) => o.responseBufferSize],
+const OPTIONAL: readonly (readonly [string, Optional])[] = [
+  ['restart-interval', 'restartInterval'],
+  ['inactivity-timeout', 'inactivityTimeout'],
+  ['cpu-time-limit', 'cpuTimeLimit'],
+  ['eviction-timeout', 'evictionTimeout'],
+  ['interrupt-timeout', 'interruptTimeout'],
+  ['response-socket-timeout', 'responseSocketTimeout'],
+  ['response-flush-delay', 'responseFlushDelay'],
+  ['send-buffer-size', 'sendBufferSize'],
+  ['receive-buffer-size', 'receiveBufferSize'],
+  ['header-buffer-size', 'headerBufferSize'],
+  ['response-buffer-size', 'responseBufferSize'],
 ];
 
 /** The smallest non-zero value mod_wsgi accepts for each buffer (it refuses smaller ones at start-up). */
@@ -111,12 +114,24 @@ export function resolve({ opts, core }: FeatureInput): DaemonResult {
     }
   }
 
-  const daemonOptions: DaemonOption[] =
+  const process: DaemonTuning | undefined =
     core.mode === 'daemon'
-      ? OPTIONAL.map(([name, get]): DaemonOption => [name, get(opts)]).filter(
-          ([name, value]) => value !== defaultOf(name),
-        )
-      : [];
+      ? {
+          connectTimeout: opts.connectTimeout,
+          startupTimeout: opts.startupTimeout,
+          deadlockTimeout: opts.deadlockTimeout,
+          gracefulTimeout: opts.gracefulTimeout,
+          // Room for every Apache thread: a full backlog makes mod_wsgi retry connecting with
+          // growing sleeps, which turned into multi-second waits at 256 connections.
+          listenBacklog: opts.daemonBacklog ?? Math.max(100, core.mpm.maxClients),
+          ...(Object.fromEntries(
+            OPTIONAL.map(([name, field]) => {
+              const value = valueOf(opts, name) as number;
+              return [field, value === defaultOf(name) ? null : value];
+            }),
+          ) as Record<Optional, number | null>),
+        }
+      : undefined;
 
-  return { serverBacklog: opts.serverBacklog, daemonOptions, warnings };
+  return { serverBacklog: opts.serverBacklog, process, warnings };
 }

@@ -178,7 +178,6 @@ export function resolve(input: FeatureInput): HandlersConfig {
 
   return {
     modules,
-    daemonOptions: opts.serverMetrics && core.daemon ? [['server-metrics', 'On']] : [],
     appExclusions: opts.serverStatus ? ['/server-status'] : [],
     summary: opts.serverStatus ? [['Server Status', `${core.url}server-status`]] : [],
     files: addHandlers.length

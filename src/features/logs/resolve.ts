@@ -34,7 +34,7 @@ function processNameOf(
   discovery: Discovery,
   core: CoreConfig,
 ): ProcessName | undefined {
-  const display = String(core.daemon?.options.find(([key]) => key === 'display-name')?.[1] ?? '');
+  const display = core.daemon?.displayName ?? '';
   const base = opts.processName ?? core.httpd;
   if (opts.processName === undefined && display.length <= base.length) {
     return undefined;
@@ -239,16 +239,11 @@ export function resolve({ opts, ctx, discovery, core }: FeatureInput): LogsResul
     );
   }
 
-  const daemonOptions: (readonly [string, string | number])[] = [];
-  if (eggs && daemonMode) {
-    daemonOptions.push(['python-eggs', eggs.path]);
-  }
-  if (opts.switchInterval !== undefined && daemonMode) {
-    daemonOptions.push(['switch-interval', opts.switchInterval]);
-  }
-
   return {
-    daemonOptions,
+    daemonPython: {
+      pythonEggs: eggs && daemonMode ? eggs.path : null,
+      switchInterval: opts.switchInterval !== undefined && daemonMode ? opts.switchInterval : null,
+    },
     directories: eggs?.create ? [{ path: eggs.path, mode: 0o755, owned: true }] : [],
     summary,
     warnings,

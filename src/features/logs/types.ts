@@ -9,7 +9,15 @@ export interface ProcessName {
   readonly exec: readonly string[];
 }
 
+/** What the logs feature sets on the line: the Python interpreter's set-up. */
+export interface DaemonPython {
+  readonly pythonEggs: string | null;
+  readonly switchInterval: number | null;
+}
+
 export interface LogsResult extends FeatureResult {
+  /** Its part of the WSGIDaemonProcess line. */
+  readonly daemonPython: DaemonPython;
   /** WSGIVerboseDebugging On (only where the module has the directive). */
   readonly verboseDebugging: boolean;
   /** WSGIDestroyInterpreter Off. */

@@ -15,6 +15,7 @@ import { UsageError } from '../../../src/errors.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
+import { daemonLine } from '../helpers/daemon-line.js';
 import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from '../helpers/fakes.js';
 
 type Raw = Record<string, unknown>;
@@ -52,7 +53,7 @@ function refusal(raw: Raw, version?: readonly [number, number, number]): string 
   throw new Error(`not refused: ${JSON.stringify(raw)}`);
 }
 
-const daemonOptions = (config: ServerConfig) => new Map(config.daemon?.options ?? []);
+const daemonOptions = daemonLine;
 const directives = (config: ServerConfig) => Object.fromEntries(config.mpm.directives);
 const httpdConf = (config: ServerConfig) =>
   render(config).find((f) => f.path === config.paths.httpdConf)?.content ?? '';
@@ -181,7 +182,7 @@ describe('daemon options written only when not the default', () => {
 
   it('--header-buffer-size is written without --processes (unlike mod_wsgi-express, reference §8.5)', () => {
     const config = run({ 'header-buffer-size': '65536' });
-    expect(config.daemon?.options.some(([k]) => k === 'processes')).toBe(false);
+    expect(daemonLine(config).has('processes')).toBe(false);
     expect(daemonOptions(config).get('header-buffer-size')).toBe(65536);
   });
 
@@ -473,7 +474,7 @@ describe('outside daemon mode', () => {
       'startup-timeout': '15', // the default: not worth a warning
     });
     expect(config.daemon).toBeUndefined();
-    expect(config.features.daemon.daemonOptions).toEqual([]);
+    expect(config.features.daemon.process).toBeUndefined();
     expect(httpdConf(config)).not.toContain('restart-interval');
     expect(config.warnings).toEqual([
       '--daemon-backlog, --connect-timeout, --restart-interval: no effect without daemon processes (embedded mode).',

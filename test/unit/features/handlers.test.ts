@@ -16,6 +16,7 @@ import type { Spec } from '../../../src/options/define.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
+import { daemonLine } from '../helpers/daemon-line.js';
 import {
   ALL_MODULES,
   fakeAccounts,
@@ -464,7 +465,7 @@ describe('--server-status and --server-metrics', () => {
   it('--server-metrics turns metrics on for Apache and the daemon processes', () => {
     const config = run({ 'server-metrics': true });
     expect(moduleIds(config)).toContain('status_module');
-    expect(config.daemon?.options).toContainEqual(['server-metrics', 'On']);
+    expect([...daemonLine(config)]).toContainEqual(['server-metrics', 'On']);
     const conf = httpdConf(config);
     expect(conf).toContain('\nWSGIServerMetrics On\n');
     expect(conf).toContain('\nExtendedStatus On\n');

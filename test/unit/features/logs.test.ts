@@ -18,6 +18,7 @@ import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
 import { writeServerRoot } from '../../../src/write.js';
+import { daemonLine } from '../helpers/daemon-line.js';
 import {
   fakeAccounts,
   fakeContext,
@@ -112,7 +113,7 @@ const fileOf = (config: ServerConfig, path: string) =>
   render(config).find((f) => f.path === path)?.content ?? '';
 const httpdConf = (config: ServerConfig) => fileOf(config, config.paths.httpdConf);
 const apachectl = (config: ServerConfig) => fileOf(config, config.paths.apachectl);
-const daemonOptions = (config: ServerConfig) => new Map(config.daemon?.options ?? []);
+const daemonOptions = daemonLine;
 const summary = (config: ServerConfig) => new Map(summaryLines(config, false));
 const root = () => join(dir, 'root');
 
