@@ -6,12 +6,15 @@ import { readFileSync } from 'node:fs';
 
 import type { Account, Accounts } from '../config.js';
 
+const rowsOf = (text: string): string[][] =>
+  text
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.split(':'));
+
 function table(path: string): string[][] {
   try {
-    return readFileSync(path, 'utf8')
-      .split('\n')
-      .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.split(':'));
+    return rowsOf(readFileSync(path, 'utf8'));
   } catch {
     return [];
   }
@@ -29,8 +32,15 @@ function lookup(rows: string[][], key: string | number, withGid: boolean): Accou
 }
 
 export function systemAccounts(passwd = '/etc/passwd', group = '/etc/group'): Accounts {
-  const users = table(passwd);
-  const groups = table(group);
+  return accountsOf(table(passwd), table(group));
+}
+
+/** Look-ups over the text of a passwd and a group file (for a Host that is not this machine). */
+export function accountsFromText(passwd: string, group: string): Accounts {
+  return accountsOf(rowsOf(passwd), rowsOf(group));
+}
+
+function accountsOf(users: string[][], groups: string[][]): Accounts {
   return {
     user: (key) => lookup(users, key, true),
     group: (key) => lookup(groups, key, false),

@@ -1,4 +1,3 @@
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -7,6 +6,7 @@ import type { Accounts } from '../../src/accounts.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
 import { resolve, type ServerConfig } from '../../src/resolve.js';
 import { daemonLine } from './helpers/daemon-line.js';
+import { chmodSync, mkdirSync, removeDir, symlinkSync, tempDir, writeFileSync } from './helpers/fake-fs.js';
 import {
   ALL_MODULES,
   fakeAccounts,
@@ -14,8 +14,6 @@ import {
   fakeDiscovery,
   MODULES_DIR,
   options,
-  removeDir,
-  tempDir,
   type ContextChanges,
 } from './helpers/fakes.js';
 

@@ -3,7 +3,6 @@
  * WSGIDaemonProcess line, ListenBacklog, and the spare-worker fractions in the MPM directives.
  * Every option is run through parse → resolve (and render where the result is printed).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,8 +14,9 @@ import { UsageError } from '../../../src/errors.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
+import { mkdirSync, writeFileSync, removeDir, tempDir } from '../helpers/fake-fs.js';
 import { daemonLine } from '../helpers/daemon-line.js';
-import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from '../helpers/fakes.js';
+import { fakeAccounts, fakeContext, fakeDiscovery, options } from '../helpers/fakes.js';
 
 type Raw = Record<string, unknown>;
 

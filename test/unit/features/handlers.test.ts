@@ -4,7 +4,6 @@
  * --ignore-activity, --server-status and --server-metrics. Each option goes through parse →
  * resolve → render, and the generated httpd.conf (and resource.wsgi) is checked for its effect.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -16,16 +15,9 @@ import type { Spec } from '../../../src/options/define.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
+import { mkdirSync, writeFileSync, removeDir, tempDir } from '../helpers/fake-fs.js';
 import { daemonLine } from '../helpers/daemon-line.js';
-import {
-  ALL_MODULES,
-  fakeAccounts,
-  fakeContext,
-  fakeDiscovery,
-  options,
-  removeDir,
-  tempDir,
-} from '../helpers/fakes.js';
+import { ALL_MODULES, fakeAccounts, fakeContext, fakeDiscovery, options } from '../helpers/fakes.js';
 
 type Raw = Record<string, unknown>;
 

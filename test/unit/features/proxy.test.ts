@@ -3,7 +3,6 @@
  * their headers, and the host access and authentication scripts. Every option runs through
  * parse → resolve → render; refused values are checked with their message.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,15 +14,8 @@ import type { ProxyResult } from '../../../src/features/proxy/types.js';
 import { render } from '../../../src/render.js';
 import { resolve, type ServerConfig } from '../../../src/resolve.js';
 import { summaryLines } from '../../../src/summary.js';
-import {
-  ALL_MODULES,
-  fakeAccounts,
-  fakeContext,
-  fakeDiscovery,
-  options,
-  removeDir,
-  tempDir,
-} from '../helpers/fakes.js';
+import { chmodSync, mkdirSync, writeFileSync, removeDir, tempDir } from '../helpers/fake-fs.js';
+import { ALL_MODULES, fakeAccounts, fakeContext, fakeDiscovery, options } from '../helpers/fakes.js';
 
 type Raw = Record<string, unknown>;
 
