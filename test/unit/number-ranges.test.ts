@@ -9,12 +9,12 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../src/accounts.js';
+import type { Accounts } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { LIMITS, type Spec } from '../../src/options/define.js';
 import { SCHEMA } from '../../src/options/schema.js';
 import { render } from '../../src/render.js';
-import { resolve } from '../../src/resolve.js';
+import { resolve } from '../../src/resolve/index.js';
 import {
   ALL_MODULES,
   fakeAccounts,

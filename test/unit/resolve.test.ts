@@ -2,9 +2,10 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../src/accounts.js';
+import type { Accounts } from '../../src/config.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
-import { resolve, type ServerConfig } from '../../src/resolve.js';
+import type { ServerConfig } from '../../src/config.js';
+import { resolve } from '../../src/resolve/index.js';
 import { daemonLine } from './helpers/daemon-line.js';
 import { chmodSync, mkdirSync, removeDir, symlinkSync, tempDir, writeFileSync } from './helpers/fake-fs.js';
 import {

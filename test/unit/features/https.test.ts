@@ -10,12 +10,13 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../../src/accounts.js';
+import type { Accounts } from '../../../src/config.js';
 import { EnvironmentError, UsageError } from '../../../src/errors.js';
 import { CATCH_ALL_NAME } from '../../../src/features/https/resolve.js';
 import type { HttpsResult, VirtualHost } from '../../../src/features/https/types.js';
 import { render } from '../../../src/render.js';
-import { resolve, type ServerConfig } from '../../../src/resolve.js';
+import type { ServerConfig } from '../../../src/config.js';
+import { resolve } from '../../../src/resolve/index.js';
 import { summaryLines } from '../../../src/summary.js';
 import {
   chmodSync,

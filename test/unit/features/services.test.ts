@@ -10,11 +10,12 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../../src/accounts.js';
+import type { Accounts } from '../../../src/config.js';
 import type { Discovery } from '../../../src/discovery/discovery.js';
 import { UsageError } from '../../../src/errors.js';
 import { render } from '../../../src/render.js';
-import { resolve, type ServerConfig } from '../../../src/resolve.js';
+import type { ServerConfig } from '../../../src/config.js';
+import { resolve } from '../../../src/resolve/index.js';
 import { summaryLines } from '../../../src/summary.js';
 import {
   ALL_MODULES,
