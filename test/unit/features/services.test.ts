@@ -5,26 +5,32 @@
  * something; the Python put into handler.wsgi is compiled by a real Python.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../../src/config.js';
 import type { Discovery } from '../../../src/discovery/discovery.js';
+import { systemHost } from '../../../src/discovery/host.js';
 import { UsageError } from '../../../src/errors.js';
 import { render } from '../../../src/render.js';
 import type { ServerConfig } from '../../../src/config.js';
 import { resolve } from '../../../src/resolve/index.js';
 import { summaryLines } from '../../../src/summary.js';
 import {
+  chmodSync,
+  DOCS_DIRECTORY,
+  mkdirSync,
+  removeDir,
+  tempDir,
+  writeFileSync,
+} from '../helpers/fake-fs.js';
+import {
   ALL_MODULES,
   fakeAccounts,
   fakeContext,
   fakeDiscovery,
   options,
-  removeDir,
-  tempDir,
   type ContextChanges,
 } from '../helpers/fakes.js';
 
@@ -57,6 +63,7 @@ beforeAll(() => {
   for (const f of [importsAll, importsNothing, gdb]) {
     chmodSync(f, 0o755);
   }
+  mkdirSync(DOCS_DIRECTORY, { recursive: true });
 });
 
 afterAll(() => removeDir(dir));
@@ -513,10 +520,12 @@ describe('--enable-coverage and --coverage-directory', () => {
   it("a real Python answers too: this machine's python3.11 either imports coverage or is refused", () => {
     const python = '/usr/bin/python3.11';
     const has = spawnSync(python, ['-c', 'import coverage']).status === 0;
+    // This machine's Python, asked through the real Host (the fake one has only stand-ins).
+    const ctx = { host: { canImport: systemHost({ env: process.env }).canImport } };
     if (has) {
-      expect(svc(run({ 'enable-coverage': true }, { python })).debug?.coverageDirectory).toBeDefined();
+      expect(svc(run({ 'enable-coverage': true }, { python, ctx })).debug?.coverageDirectory).toBeDefined();
     } else {
-      expect(refusal({ 'enable-coverage': true }, { python })).toContain('cannot import');
+      expect(refusal({ 'enable-coverage': true }, { python, ctx })).toContain('cannot import');
     }
   });
 });

@@ -157,6 +157,9 @@ export function isFake(path: string): boolean {
   return [...roots].some((root) => path === root || path.startsWith(`${root}/`));
 }
 
+/** Where the fake installation keeps its documentation (a test creates it to serve it). */
+export const DOCS_DIRECTORY = '/usr/share/express-wsgi/docs';
+
 const MIME_TYPES = ['/etc/mime.types', '/etc/httpd/mime.types', '/etc/apache2/mime.types'];
 
 /** A Host answering from the fake file system, with the given environment and accounts. */
@@ -197,9 +200,9 @@ export function fakeHost(env: NodeJS.ProcessEnv, accounts: Accounts): Host {
       [...(env.PATH ?? '').split(delimiter).filter(isAbsolute), ...extraDirs]
         .map((d) => join(d, name))
         .find(isExecutable),
-    // No Python here: a test that needs an import to succeed says so (fakeContext's host changes).
-    canImport: () => false,
+    // A Python here is a stand-in script: it imports everything when it says `exit 0`, nothing else.
+    canImport: (python) => isExecutable(python) && /^#!\/bin\/sh\nexit 0\n$/.test(readFileSync(python)),
     mimeTypesFile: () => MIME_TYPES.find((p) => stat(p)?.kind === 'file'),
-    docsDirectory: '/usr/share/express-wsgi/docs',
+    docsDirectory: DOCS_DIRECTORY,
   };
 }
