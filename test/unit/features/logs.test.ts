@@ -5,8 +5,12 @@
  * shell and --lang. Every option goes through parse → resolve, and render where it is printed.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync as realChmodSync,
+  statSync as realStatSync,
+  writeFileSync as realWriteFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
@@ -20,13 +24,14 @@ import { resolve } from '../../../src/resolve/index.js';
 import { summaryLines } from '../../../src/summary.js';
 import { writeServerRoot } from '../../../src/write.js';
 import { daemonLine } from '../helpers/daemon-line.js';
+import { mkdirSync, removeDir, symlinkSync, tempDir, writeFileSync } from '../helpers/fake-fs.js';
 import {
   fakeAccounts,
   fakeContext,
   fakeDiscovery,
   options,
-  removeDir,
-  tempDir,
+  removeDir as realRemoveDir,
+  tempDir as realTempDir,
   type ContextChanges,
 } from '../helpers/fakes.js';
 
@@ -65,6 +70,19 @@ beforeAll(() => {
   symlinkSync('/usr/bin/python3', join(dir, 'bin', 'python3'));
   mkdirSync(join(dir, 'sp ace'));
   symlinkSync('/bin/dash', join(dir, 'sp ace', 'sh'));
+  // The programs of the machine the fake Host stands for (the real ones run where a test execs them).
+  for (const program of [
+    '/bin/sh',
+    '/bin/bash',
+    '/bin/dash',
+    '/usr/bin/dash',
+    '/usr/bin/perl',
+    '/usr/bin/python3.11',
+  ]) {
+    mkdirSync(dirname(program), { recursive: true });
+    writeFileSync(program, '', { mode: 0o755 });
+  }
+  symlinkSync('python3.11', '/usr/bin/python3');
 });
 
 afterAll(() => removeDir(dir));
@@ -571,25 +589,32 @@ describe('--python-eggs', () => {
   });
 
   it('is created by writeServerRoot, and given to the run-as account when started as root', () => {
+    // Writing the server root is the real file system's business: a real directory, the real Host.
+    const real = realTempDir('ew-logs-eggs-');
+    realWriteFileSync(join(real, 'app.wsgi'), 'def application(environ, start_response):\n    pass\n');
     const asRoot = process.getuid?.() === 0;
-    const eggs = join(dir, asRoot ? 'root-eggs' : 'user-eggs');
-    const serverRoot = join(dir, asRoot ? 'root-root' : 'user-root');
+    const eggs = join(real, asRoot ? 'root-eggs' : 'user-eggs');
+    const serverRoot = join(real, asRoot ? 'root-root' : 'user-root');
     const uid = process.getuid?.() ?? 1000;
-    const config = resolve(
-      options({ app: 'app.wsgi', 'server-root': serverRoot, 'python-eggs': eggs }),
-      discoveryOf(),
-      fakeContext(accounts, dir, { uid, gid: process.getgid?.() ?? 1000 }),
-    );
-    writeServerRoot(config, render(config), uid);
-    const st = statSync(eggs);
-    expect(st.isDirectory()).toBe(true);
-    expect(st.mode & 0o777).toBe(0o755);
-    // Started as root, the app runs as www-data (uid 33 in the fake passwd).
-    expect([st.uid, st.gid]).toEqual(asRoot ? [33, 33] : [uid, st.gid]);
-    // A directory that exists already keeps its owner and mode.
-    chmodSync(eggs, 0o700);
-    writeServerRoot(config, render(config), uid);
-    expect(statSync(eggs).mode & 0o777).toBe(0o700);
+    try {
+      const config = resolve(
+        options({ app: 'app.wsgi', 'server-root': serverRoot, 'python-eggs': eggs }),
+        discoveryOf(),
+        fakeContext(accounts, real, { uid, gid: process.getgid?.() ?? 1000 }),
+      );
+      writeServerRoot(config, render(config), uid);
+      const st = realStatSync(eggs);
+      expect(st.isDirectory()).toBe(true);
+      expect(st.mode & 0o777).toBe(0o755);
+      // Started as root, the app runs as www-data (uid 33 in the fake passwd).
+      expect([st.uid, st.gid]).toEqual(asRoot ? [33, 33] : [uid, st.gid]);
+      // A directory that exists already keeps its owner and mode.
+      realChmodSync(eggs, 0o700);
+      writeServerRoot(config, render(config), uid);
+      expect(realStatSync(eggs).mode & 0o777).toBe(0o700);
+    } finally {
+      realRemoveDir(real);
+    }
   });
 });
 

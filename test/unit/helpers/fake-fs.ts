@@ -114,15 +114,7 @@ export function chmodSync(path: string, mode: number): void {
 export function symlinkSync(target: string, path: string): void {
   const absolute = resolve(path);
   parentMustExist(absolute);
-  entries.set(
-    real(dirname(absolute)) === dirname(absolute)
-      ? absolute
-      : join(real(dirname(absolute)), basename(absolute)),
-    {
-      kind: 'symlink',
-      target,
-    },
-  );
+  entries.set(join(real(dirname(absolute)), basename(absolute)), { kind: 'symlink', target });
 }
 
 export function statSync(path: string): { mode: number; uid: number } {
