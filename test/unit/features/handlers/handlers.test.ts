@@ -1,86 +1,13 @@
-/**
- * The handlers feature: --add-handler, --with-cgi, --error-document, --error-override,
- * --rewrite-rules, --allow-override, --mime-types, --enable-sendfile, --map-head-to-get,
- * --ignore-activity, --server-status and --server-metrics. Each option goes through parse →
- * resolve → render, and the generated httpd.conf (and resource.wsgi) is checked for its effect.
- */
+/** What handles document-root files: handlers, CGI, error documents, MIME types. */
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../../src/config.js';
-import { EnvironmentError, UsageError } from '../../../src/errors.js';
-import { OPTIONS } from '../../../src/features/handlers/options.js';
-import type { Spec } from '../../../src/options/define.js';
-import { render } from '../../../src/render.js';
-import type { ServerConfig } from '../../../src/config.js';
-import { resolve } from '../../../src/resolve/index.js';
-import { summaryLines } from '../../../src/summary.js';
-import { mkdirSync, writeFileSync, removeDir, tempDir } from '../helpers/fake-fs.js';
-import { daemonLine } from '../helpers/daemon-line.js';
-import { ALL_MODULES, fakeAccounts, fakeContext, fakeDiscovery, options } from '../helpers/fakes.js';
-
-type Raw = Record<string, unknown>;
-
-let dir: string;
-let accounts: Accounts;
-
-const MODULES = [...ALL_MODULES, 'mod_status.so', 'mod_cgid.so', 'mod_cgi.so'];
-
-beforeAll(() => {
-  dir = tempDir('ew-handlers-');
-  accounts = fakeAccounts(dir);
-  for (const d of ['static', 'docs', 'a-directory']) {
-    mkdirSync(join(dir, d));
-  }
-  writeFileSync(join(dir, 'app.wsgi'), 'def application(environ, start_response):\n    pass\n');
-  writeFileSync(join(dir, 'handler.py'), 'def handle_request(environ, start_response):\n    pass\n');
-  writeFileSync(join(dir, 'other.py'), 'def application(environ, start_response):\n    pass\n');
-  writeFileSync(join(dir, 'rules.conf'), 'RewriteRule ^old$ /new [R=301,L]\n');
-  writeFileSync(join(dir, 'my.types'), 'text/x-test ewx\n');
-});
-
-afterAll(() => removeDir(dir));
-
-interface RunOptions {
-  readonly modules?: readonly string[];
-  readonly cwd?: string;
-  readonly noApp?: boolean;
-}
-
-function run(raw: Raw = {}, how: RunOptions = {}): ServerConfig {
-  return resolve(
-    options({ ...(how.noApp ? {} : { app: 'app.wsgi' }), ...raw }),
-    fakeDiscovery({ modules: how.modules ?? MODULES }),
-    fakeContext(accounts, how.cwd ?? dir),
-  );
-}
-
-/** The message of the error that parsing or resolving `raw` throws (a UsageError unless told). */
-function refusal(
-  raw: Raw,
-  how: RunOptions = {},
-  kind: typeof UsageError | typeof EnvironmentError = UsageError,
-): string {
-  try {
-    run(raw, how);
-  } catch (error) {
-    expect(error).toBeInstanceOf(kind);
-    return (error as Error).message;
-  }
-  throw new Error(`not refused: ${JSON.stringify(raw)}`);
-}
-
-const fileOf = (config: ServerConfig, path: string) => render(config).find((f) => f.path === path)?.content;
-const httpdConf = (config: ServerConfig) => fileOf(config, config.paths.httpdConf) ?? '';
-const summary = (config: ServerConfig, setupOnly = false) => summaryLines(config, setupOnly);
-const moduleIds = (config: ServerConfig) => config.modules.map((m) => m.id);
-
-/** The <Directory> block of the document root, as printed. */
-function docrootBlock(conf: string, config: ServerConfig): string {
-  const start = conf.indexOf(`<Directory "${config.paths.documentRoot}">`);
-  return conf.slice(start, conf.indexOf('</Directory>', start));
-}
+import { EnvironmentError } from '../../../../src/errors.js';
+import { OPTIONS } from '../../../../src/features/handlers/options.js';
+import type { Spec } from '../../../../src/options/define.js';
+import { render } from '../../../../src/render.js';
+import { dir, MODULES, run, refusal, fileOf, httpdConf, summary, moduleIds, docrootBlock } from './setup.js';
 
 describe('the options', () => {
   const specs = OPTIONS as readonly Spec[];
@@ -315,73 +242,6 @@ describe('--error-document and --error-override', () => {
   });
 });
 
-describe('--rewrite-rules', () => {
-  it('replaces <root>/rewrite.conf as the file the document root includes, and is in the summary', () => {
-    const config = run({ 'rewrite-rules': 'rules.conf' });
-    const block = docrootBlock(httpdConf(config), config);
-    expect(block).toContain(`Include "${join(dir, 'rules.conf')}"`);
-    expect(block).not.toContain(config.paths.rewriteRules);
-    expect(summary(config)).toContainEqual(['Rewrite Rules', join(dir, 'rules.conf')]);
-    const setup = summary(config, true).filter(([label]) => label === 'Rewrite Rules');
-    expect(setup).toEqual([['Rewrite Rules', join(dir, 'rules.conf')]]);
-  });
-
-  it('without an application, still turns the rewrite engine on for the rules', () => {
-    const config = run(
-      { 'rewrite-rules': 'rules.conf', 'application-type': 'static', 'entry-point': 'static' },
-      { noApp: true },
-    );
-    expect(docrootBlock(httpdConf(config), config)).toContain(
-      `  RewriteEngine On\n  Include "${join(dir, 'rules.conf')}"\n`,
-    );
-  });
-
-  it.each([
-    ['missing.conf', 'expected an existing file (no such file)'],
-    ['static', 'expected a file (it is a directory)'],
-  ])('refuses %s', (value, message) => {
-    expect(refusal({ 'rewrite-rules': value })).toContain(
-      `--rewrite-rules: "${value}" is not valid; ${message}`,
-    );
-  });
-});
-
-describe('--allow-override', () => {
-  it('sets AllowOverride on the document root and directory aliases, and hides .ht files', () => {
-    const config = run({
-      'allow-override': ['fileinfo', 'AuthConfig', 'options=indexes,execcgi', 'Nonfatal=unknown', 'FileInfo'],
-      'url-alias': ['/docs', 'docs'],
-    });
-    const value = 'FileInfo AuthConfig Options=Indexes,ExecCGI Nonfatal=Unknown';
-    expect(config.features.handlers.allowOverride).toBe(value);
-    const conf = httpdConf(config);
-    expect(docrootBlock(conf, config)).toContain(`AllowOverride ${value}\n`);
-    expect(conf).toContain(`<Directory "${join(dir, 'docs')}">\n  AllowOverride ${value}\n`);
-    // The root of the file system stays closed.
-    expect(conf).toContain('<Directory />\n  AllowOverride None\n');
-    expect(conf).toContain('<FilesMatch "^\\.ht">\n  Require all denied\n</FilesMatch>');
-  });
-
-  it.each([['All'], ['None'], ['Options'], ['Limit', 'Indexes']])('accepts %j', (...values) => {
-    expect(run({ 'allow-override': values }).features.handlers.allowOverride).toBe(values.join(' '));
-  });
-
-  it('None alone prints no .ht protection (nothing reads them)', () => {
-    expect(httpdConf(run({ 'allow-override': ['None'] }))).not.toContain('^\\.ht');
-  });
-
-  it.each([
-    [['Bogus'], '"Bogus" is not valid; expected All, None, AuthConfig'],
-    [['Options=Bogus'], '"Options=Bogus" is not valid'],
-    [['Options='], '"Options=" is not valid'],
-    [['Nonfatal=Maybe'], '"Nonfatal=Maybe" is not valid'],
-    [['None', 'FileInfo'], '"None" is not valid; expected None on its own, not combined with FileInfo'],
-    [['FileInfo', 'all'], '"All" is not valid; expected All on its own'],
-  ])('refuses %j', (values, message) => {
-    expect(refusal({ 'allow-override': values })).toContain(`--allow-override: ${message}`);
-  });
-});
-
 describe('--mime-types', () => {
   it('becomes the TypesConfig file', () => {
     const config = run({ 'mime-types': 'my.types' });
@@ -394,81 +254,5 @@ describe('--mime-types', () => {
     ['static', 'expected a file (it is a directory)'],
   ])('refuses %s', (value, message) => {
     expect(refusal({ 'mime-types': value })).toContain(`--mime-types: "${value}" is not valid; ${message}`);
-  });
-});
-
-describe('--enable-sendfile, --map-head-to-get, --ignore-activity', () => {
-  it('--enable-sendfile turns on both Apache and mod_wsgi sendfile', () => {
-    const conf = httpdConf(run({ 'enable-sendfile': true }));
-    expect(conf).toContain('\nEnableSendfile On\n');
-    expect(conf).toContain('\nWSGIEnableSendfile On\n');
-  });
-
-  it.each([
-    ['Off', 'Off'],
-    ['on', 'On'],
-    ['OFF', 'Off'],
-  ])('--map-head-to-get %s prints WSGIMapHEADToGET %s', (value, printed) => {
-    expect(httpdConf(run({ 'map-head-to-get': value }))).toContain(`\nWSGIMapHEADToGET ${printed}\n`);
-  });
-
-  it('--map-head-to-get Auto (the default) prints nothing', () => {
-    expect(httpdConf(run({ 'map-head-to-get': 'auto' }))).not.toContain('WSGIMapHEADToGET');
-  });
-
-  it('--map-head-to-get refuses other values', () => {
-    expect(refusal({ 'map-head-to-get': 'sometimes' })).toBe(
-      '--map-head-to-get: "sometimes" is not valid; expected Off, On or Auto.',
-    );
-  });
-
-  it('--ignore-activity gives each URL path (once) a Location with WSGIIgnoreActivity On', () => {
-    const config = run({ 'ignore-activity': ['/health', '/ready', '/health'] });
-    const conf = httpdConf(config);
-    expect(conf).toContain('<Location "/health">\n  WSGIIgnoreActivity On\n</Location>\n<Location "/ready">');
-    expect(conf.match(/WSGIIgnoreActivity/g)).toHaveLength(2);
-    expect(config.warnings).toEqual([]);
-    expect(run({ 'ignore-activity': ['/health'], 'embedded-mode': true }).warnings).toEqual([
-      '--ignore-activity only applies to daemon processes; it has no effect here.',
-    ]);
-  });
-
-  it('--ignore-activity refuses what is not a URL path', () => {
-    expect(refusal({ 'ignore-activity': ['health'] })).toBe(
-      '--ignore-activity: "health" is not valid; expected a URL path such as /health.',
-    );
-  });
-});
-
-describe('--server-status and --server-metrics', () => {
-  it('--server-status serves mod_status to loopback clients and keeps the path from the app', () => {
-    const config = run({ 'server-status': true, port: '8123' });
-    expect(moduleIds(config)).toContain('status_module');
-    expect(config.appExclusions).toEqual(['/server-status']);
-    expect(summary(config)).toContainEqual(['Server Status', 'http://localhost:8123/server-status']);
-    const conf = httpdConf(config);
-    expect(conf).toContain('\nExtendedStatus On\n');
-    expect(conf).toMatch(
-      /<Location "\/server-status">\n {2}SetHandler server-status\n(.*\n)* {2}Require ip 127\.0\.0\.1 ::1\n {2}Require host localhost\n<\/Location>/,
-    );
-    // mod_rewrite reads its own quoting: the "!" goes inside the quotes.
-    expect(conf).toContain('RewriteCond %{REQUEST_URI} "!^/server-status(/|$)"');
-  });
-
-  it('--server-metrics turns metrics on for Apache and the daemon processes', () => {
-    const config = run({ 'server-metrics': true });
-    expect(moduleIds(config)).toContain('status_module');
-    expect([...daemonLine(config)]).toContainEqual(['server-metrics', 'On']);
-    const conf = httpdConf(config);
-    expect(conf).toContain('\nWSGIServerMetrics On\n');
-    expect(conf).toContain('\nExtendedStatus On\n');
-    expect(conf).toContain('server-metrics="On"');
-    expect(conf).not.toContain('SetHandler server-status');
-  });
-
-  it('--server-metrics in embedded mode has no daemon line to add to', () => {
-    const config = run({ 'server-metrics': true, 'embedded-mode': true });
-    expect(config.daemon).toBeUndefined();
-    expect(httpdConf(config)).toContain('\nWSGIServerMetrics On\n');
   });
 });
