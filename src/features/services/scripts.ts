@@ -5,7 +5,7 @@ import type { Account, CoreConfig, FeatureInput, Host } from '../../config.js';
 import { badValue } from '../../errors.js';
 import { existingFile, isDirectory } from '../../resolve/files.js';
 import { rotatedLog } from '../../resolve/rotation.js';
-import type { Service } from './types.js';
+import type { Service, ServiceProcess } from './types.js';
 
 const SERVICE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -111,26 +111,22 @@ export function servicesOf(
       ? serviceLogFile(logs.get(spec.name) as string, core, ctx.host)
       : undefined;
     const rotation = core.log.rotation;
-    const options: [string, string | number][] = [['display-name', '%{GROUP}']];
-    if (core.startedAsRoot && user) {
-      options.push(['user', user.name]);
-    }
-    if (core.startedAsRoot && group) {
-      options.push(['group', group.name]);
-    }
-    options.push(['home', core.workingDirectory], ['threads', 0]);
-    if (core.pythonHome) {
-      options.push(['python-home', core.pythonHome]);
-    }
-    if (core.pythonPath.length) {
-      options.push(['python-path', core.pythonPath.join(':')]);
-    }
-    options.push(['lang', core.locale], ['locale', core.locale]);
+    const process: ServiceProcess = {
+      displayName: '%{GROUP}',
+      user: core.startedAsRoot && user ? user.name : null,
+      group: core.startedAsRoot && group ? group.name : null,
+      home: core.workingDirectory,
+      threads: 0,
+      pythonHome: core.pythonHome ?? null,
+      pythonPath: core.pythonPath.length ? core.pythonPath.join(':') : null,
+      lang: core.locale,
+      locale: core.locale,
+    };
     return {
       name: spec.name,
       group: `service:${spec.name}`,
       script: spec.script,
-      options,
+      process,
       logFile,
       logTarget: logFile && rotation ? rotatedLog(rotation, logFile) : logFile,
       vhost: logFile ? `127.0.0.1:${unusedPort(core)}` : undefined,

@@ -1,12 +1,29 @@
 /** What feature 'services' adds to ServerConfig (its part of `features`), printed by templates/features/services.hbs. */
 import type { FeatureResult } from '../types.js';
 
+/** The WSGIDaemonProcess of a service script; a null option is left out. */
+export interface ServiceProcess {
+  /** %{GROUP}: ps shows (wsgi:service:NAME). */
+  readonly displayName: string;
+  /** --service-user and --service-group, only when started as root. */
+  readonly user: string | null;
+  readonly group: string | null;
+  readonly home: string;
+  /** 0: the process runs the script and serves no requests. */
+  readonly threads: number;
+  readonly pythonHome: string | null;
+  readonly pythonPath: string | null;
+  readonly lang: string;
+  readonly locale: string;
+}
+
 export interface Service {
   readonly name: string;
   /** The daemon process group, service:NAME; its processes show as (wsgi:service:NAME). */
   readonly group: string;
   readonly script: string;
-  readonly options: readonly (readonly [string, string | number])[];
+  /** Its WSGIDaemonProcess options (templates/features/services.hbs prints them by name). */
+  readonly process: ServiceProcess;
   /** The service's own error log, or undefined for the main one. */
   readonly logFile: string | undefined;
   /** What ErrorLog names: logFile, or a pipe to rotatelogs (--rotate-logs). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from '@jest/globals';
 
+import { daemonLine } from '../../helpers/daemon-line.js';
 import { dir, run, AS_ROOT, refusal, httpdConf, handler, apachectl, summary, svc, root } from './setup.js';
 
 describe('nothing asked for', () => {
@@ -27,7 +28,7 @@ describe('--service-script and friends', () => {
     const config = run({ 'service-script': ['tick', 'service.py'] });
     const [service] = svc(config).services;
     expect(service).toMatchObject({ name: 'tick', group: 'service:tick', script: join(dir, 'service.py') });
-    const opts = new Map(service?.options);
+    const opts = daemonLine(config, service?.group);
     expect(opts.get('display-name')).toBe('%{GROUP}');
     expect(opts.get('threads')).toBe(0);
     expect(opts.get('home')).toBe(dir);
@@ -51,7 +52,7 @@ describe('--service-script and friends', () => {
       'python-home': 'venv',
     });
     expect(svc(config).services.map((s) => s.group)).toEqual(['service:one', 'service:two']);
-    const opts = new Map(svc(config).services[1]?.options);
+    const opts = daemonLine(config, svc(config).services[1]?.group);
     expect(opts.get('python-path')).toBe(join(dir, 'logs'));
     expect(opts.get('python-home')).toBe(join(dir, 'venv'));
   });
@@ -90,7 +91,7 @@ describe('--service-script and friends', () => {
       },
       AS_ROOT,
     );
-    const [tick, tock] = svc(config).services.map((s) => new Map(s.options));
+    const [tick, tock] = svc(config).services.map((s) => daemonLine(config, s.group));
     expect(tick?.get('user')).toBe('alice');
     expect(tick?.get('group')).toBe('staff');
     expect(tock?.has('user')).toBe(false);
@@ -107,13 +108,13 @@ describe('--service-script and friends', () => {
       },
       AS_ROOT,
     );
-    const opts = new Map(svc(config).services[0]?.options);
+    const opts = daemonLine(config, svc(config).services[0]?.group);
     expect([opts.get('user'), opts.get('group')]).toEqual(['#4242', '#4243']);
   });
 
   it('not started as root, --service-user is only a warning and nothing is written', () => {
     const config = run({ 'service-script': ['tick', 'service.py'], 'service-user': ['tick', 'alice'] });
-    expect(new Map(svc(config).services[0]?.options).has('user')).toBe(false);
+    expect(daemonLine(config, svc(config).services[0]?.group).has('user')).toBe(false);
     expect(config.warnings).toContain(
       '--service-user and --service-group only take effect when express-wsgi is started as root.',
     );
