@@ -15,7 +15,7 @@ import { explainLoadFailure, importHangMs, watchImport } from './load-failure.js
 import { err, out } from './log.js';
 import { probeHost, waitForHttp } from './probe.js';
 import { catches } from './proc.js';
-import type { ServerConfig } from './resolve.js';
+import type { ServerConfig } from './config.js';
 
 /**
  * Signals passed on to Apache: INT/TERM stop it, HUP restarts, USR1 restarts gracefully; SIGWINCH
@@ -49,9 +49,14 @@ const RELOAD = 'SIGUSR2';
  * plus a margin for importing the application.
  */
 function reloadTimeoutMs(config: Pick<ServerConfig, 'daemon'>): number {
-  const option = (name: string) => Number(config.daemon?.options.find(([key]) => key === name)?.[1] ?? 0);
-  const drain = option('eviction-timeout') || option('graceful-timeout');
-  return (drain + option('shutdown-timeout') + (option('startup-timeout') || 15) + 15) * 1000;
+  const {
+    evictionTimeout = 0,
+    gracefulTimeout = 0,
+    shutdownTimeout = 0,
+    startupTimeout = 0,
+  } = config.daemon ?? {};
+  const drain = evictionTimeout || gracefulTimeout;
+  return (drain + shutdownTimeout + (startupTimeout || 15) + 15) * 1000;
 }
 
 /** The shell's convention: the child's code, or 128 + N when it died of signal N. */

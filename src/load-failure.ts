@@ -177,9 +177,7 @@ export async function watchImport(
 }
 
 /** How long an import may take before it is reported: the daemon's --startup-timeout, else 10 s. */
-export function importHangMs(config: {
-  daemon?: { options: readonly (readonly [string, unknown])[] } | null;
-}): number {
-  const startup = Number(config.daemon?.options.find(([key]) => key === 'startup-timeout')?.[1] ?? 0);
+export function importHangMs(config: { daemon?: { startupTimeout: number } | null }): number {
+  const startup = config.daemon?.startupTimeout ?? 0;
   return (startup || 10) * 1000;
 }

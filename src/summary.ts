@@ -1,6 +1,6 @@
 /** The block start-server and setup-server print: where everything is and how the server is sized. */
-import type { FeatureResult } from './features/types.js';
-import type { ServerConfig } from './resolve.js';
+import type { FeatureResult } from './config.js';
+import type { ServerConfig } from './config.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
 
@@ -42,11 +42,11 @@ export function summaryLines(config: ServerConfig, setupOnly: boolean): [string,
     lines.push(['Request Capacity', `${p * t} (${plural(p, 'process')} * ${plural(t, 'thread')})`]);
   }
   if (config.daemon) {
-    const opt = (k: string) => config.daemon?.options.find(([key]) => key === k)?.[1];
+    const { requestTimeout, listenBacklog, queueTimeout } = config.daemon;
     lines.push(
-      ['Request Timeout', `${opt('request-timeout')} (seconds)`],
-      ['Queue Backlog', `${opt('listen-backlog')} (connections)`],
-      ['Queue Timeout', `${opt('queue-timeout')} (seconds)`],
+      ['Request Timeout', `${requestTimeout} (seconds)`],
+      ['Queue Backlog', `${listenBacklog} (connections)`],
+      ['Queue Timeout', `${queueTimeout} (seconds)`],
     );
   }
   lines.push(

@@ -5,7 +5,8 @@
  */
 import { resolve as resolvePath } from 'node:path';
 
-import { discover } from '../discovery.js';
+import { discover } from '../discovery/discovery.js';
+import { systemHost } from '../discovery/host.js';
 import {
   FS,
   plan as planFor,
@@ -18,7 +19,7 @@ import {
 import { UsageError } from '../errors.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';
-import { pythonHomeOf } from '../resolve.js';
+import { pythonHomeOf } from '../resolve/application.js';
 import { serve } from './serve.js';
 
 /** The start-server values that serve the planned project; the user's other options pass through. */
@@ -66,7 +67,7 @@ export async function django(
     modWsgiModule: opts.modWsgiModule,
   });
   // Checked first: an environment of another Python is refused before anything runs it.
-  const pythonHome = pythonHomeOf(opts, { cwd }, discovery);
+  const pythonHome = pythonHomeOf(opts, { cwd, host: systemHost({ env: process.env }) }, discovery);
   const python = pythonFor(pythonHome, discovery.python, discovery.modWsgi.pythonVersion);
   const pythonPath = opts.pythonPath.map((p) => resolvePath(cwd, p));
   const workingDirectory = opts.workingDirectory ? resolvePath(cwd, opts.workingDirectory) : undefined;

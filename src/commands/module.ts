@@ -1,5 +1,5 @@
 /** module-config and module-location: how to load the mod_wsgi module express-wsgi would use. */
-import { discoverModWsgi } from '../discovery.js';
+import { discoverModWsgi } from '../discovery/discovery.js';
 import { out } from '../log.js';
 import { apacheQuote } from '../render/quote.js';
 

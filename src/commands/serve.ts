@@ -2,15 +2,14 @@
 import { availableParallelism } from 'node:os';
 import { getgid, getuid } from 'node:process';
 
-import { systemAccounts } from '../accounts.js';
-import { discover } from '../discovery.js';
+import { discover } from '../discovery/discovery.js';
+import { systemHost } from '../discovery/host.js';
 import { holdSignals } from '../early-signals.js';
 import { err, out } from '../log.js';
 import { blamingSources, parseOptions } from '../options/parse.js';
 import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
-import { realPathOf } from '../real-path.js';
 import { render } from '../render/render.js';
-import { resolve } from '../resolve.js';
+import { resolve } from '../resolve/index.js';
 import { lockServerRoot } from '../server-root/server-lock.js';
 import { formatSummary, summaryLines } from '../summary.js';
 import { VERSION } from '../version.js';
@@ -33,14 +32,12 @@ export async function serve(
   const config = blamingSources(opts, () =>
     resolve({ ...opts, setupOnly: setupOnly || opts.setupOnly }, discovery, {
       cwd: process.cwd(),
-      env: process.env,
       uid,
       gid: getgid?.() ?? 0,
       cpus: availableParallelism(),
-      accounts: systemAccounts(),
       argv: ['express-wsgi', ...argv],
       version: VERSION,
-      realPath: realPathOf,
+      host: systemHost({ env: process.env }),
     }),
   );
   // Render and check everything before writing anything, so every refusal leaves the disk as it was.

@@ -4,35 +4,11 @@
  * the project is served. The decisions are pure functions, so they are tested without Python.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 
+import { isDirectory, isExecutable, isFile } from '../discovery/host.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-
-const isFile = (path: string) => {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-};
-
-const isDirectory = (path: string) => {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-};
-
-const isExecutable = (path: string) => {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-};
 
 /** The directory holding manage.py: PROJECT_DIR itself, or the directory of a manage.py given as PROJECT_DIR. */
 export function findProject(given: string | undefined, cwd: string): { dir: string; managePy: string } {

@@ -1,26 +1,25 @@
-/** Every feature, in the order their template partials are printed at each hook. */
-import * as compat from './compat.js';
-import * as daemon from './daemon.js';
-import * as handlers from './handlers.js';
-import * as https from './https.js';
-import * as logs from './logs.js';
-import * as proxy from './proxy.js';
-import * as services from './services.js';
+/**
+ * Every feature's resolver, in the order their template partials are printed at each hook.
+ * Imported by src/resolve/index.ts only: the option schema takes each feature's options.ts
+ * directly (src/options/features.ts), so loading the options never loads a resolver.
+ */
+import type { FeatureInput, Features } from '../config.js';
+import * as compat from './compat/resolve.js';
+import * as daemon from './daemon/resolve.js';
+import * as handlers from './handlers/resolve.js';
+import * as https from './https/resolve.js';
+import * as logs from './logs/resolve.js';
+import * as proxy from './proxy/resolve.js';
+import * as services from './services/resolve.js';
 
-export const FEATURES = { https, proxy, handlers, daemon, logs, services, compat } as const;
+export const FEATURES: { readonly [K in keyof Features]: { resolve(input: FeatureInput): Features[K] } } = {
+  https,
+  proxy,
+  handlers,
+  daemon,
+  logs,
+  services,
+  compat,
+};
 
-export type FeatureName = keyof typeof FEATURES;
-
-/** What each feature's resolver returned, by name: the `features` field of ServerConfig. */
-export type Features = { readonly [K in FeatureName]: ReturnType<(typeof FEATURES)[K]['resolve']> };
-
-/** Every feature's options, for the schema. */
-export const FEATURE_OPTIONS = [
-  ...https.OPTIONS,
-  ...proxy.OPTIONS,
-  ...handlers.OPTIONS,
-  ...daemon.OPTIONS,
-  ...logs.OPTIONS,
-  ...services.OPTIONS,
-  ...compat.OPTIONS,
-] as const;
+export type FeatureName = keyof Features;

@@ -1,20 +1,8 @@
 /**
- * A feature is a group of options with its own resolver and template partial: src/features/NAME.ts
- * declares the options (OPTIONS) and turns them into a FeatureResult; templates/features/NAME.hbs
- * prints it at the hook points of httpd.conf.hbs. The core resolver merges what features need
- * from it (Apache modules, WSGIDaemonProcess options, paths the app must not take, summary lines).
+ * What every feature's resolver returns besides its own fields: the core resolver merges these
+ * (Apache modules, paths the app must not take, summary lines, files, directories, warnings).
+ * A leaf: each feature's types.ts extends FeatureResult, and src/config.ts re-exports it.
  */
-import type { Discovery } from '../discovery.js';
-import type { Options } from '../options/schema.js';
-import type { Context, CoreConfig } from '../resolve.js';
-
-export interface FeatureInput {
-  readonly opts: Options;
-  readonly ctx: Context;
-  readonly discovery: Discovery;
-  /** Everything the core resolver decided (paths, mode, daemon, logs, …). */
-  readonly core: CoreConfig;
-}
 
 export interface ExtraFile {
   /** Absolute path, normally in the server root. */
@@ -35,8 +23,6 @@ export interface ExtraDirectory {
 export interface FeatureResult {
   /** Apache modules to load, as in mod_NAME.so (e.g. 'ssl', 'proxy_http'). */
   readonly modules?: readonly string[];
-  /** Extra options on the WSGIDaemonProcess line (daemon mode only). */
-  readonly daemonOptions?: readonly (readonly [string, string | number])[];
   /** URL paths (prefixes) that must never be handed to the application, e.g. /server-status. */
   readonly appExclusions?: readonly string[];
   /** Lines for the printed summary. */

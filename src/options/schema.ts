@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 
-import { FEATURE_OPTIONS } from '../features/index.js';
+import { FEATURE_OPTIONS } from './features.js';
 import { APACHE_LIMITS, flag, float, int, LIMITS, list, type OptionsOf, pairs, str } from './define.js';
 import { accessLogFormatCheck, errorLogFormatCheck } from './log-format.js';
 import { REMOVED_OPTIONS } from './removed.js';

@@ -2,8 +2,7 @@
  * ServerConfig → the text of every generated file, through the handlebars templates in templates/
  * (templates.ts); each template quotes for its own language with the helpers of helpers.ts.
  */
-import type { FeatureResult } from '../features/types.js';
-import type { ServerConfig } from '../resolve.js';
+import type { FeatureResult, ServerConfig } from '../config.js';
 import { shellQuote } from './quote.js';
 import { template } from './templates.js';
 

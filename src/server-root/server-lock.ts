@@ -31,7 +31,7 @@ import {
 import { join } from 'node:path';
 
 import { EnvironmentError, UsageError } from '../errors.js';
-import type { ServerConfig } from '../resolve.js';
+import type { ServerConfig } from '../config.js';
 import { checkNoForeignFiles, checkServerRoot } from './write.js';
 
 export interface ServerLock {

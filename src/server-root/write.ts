@@ -26,8 +26,7 @@ import { basename, dirname, join } from 'node:path';
 import tmp from 'tmp';
 
 import { UsageError } from '../errors.js';
-import type { ExtraDirectory, FeatureResult } from '../features/types.js';
-import type { ServerConfig } from '../resolve.js';
+import type { ExtraDirectory, FeatureResult, ServerConfig } from '../config.js';
 
 /** A file to put into the server root (render's FileToWrite has this shape). */
 export interface FileToWrite {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { discover } from '../../src/discovery.js';
+import { discover } from '../../src/discovery/discovery.js';
 import { recipeCommands } from '../helpers/readme.js';
 import {
   freePort,

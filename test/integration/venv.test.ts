@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 
-import { discover } from '../../src/discovery.js';
+import { discover } from '../../src/discovery/discovery.js';
 import { recipeCommands, recipeLines } from '../helpers/readme.js';
 import { CLI, makeWorkdir, run, type Server, startServer, stopServer, waitFor } from '../helpers/server.js';
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { type CapacityInput, FRONT_CAPACITY, type Mpm, mpmSettings, pickMpm } from '../../src/capacity.js';
+import {
+  type CapacityInput,
+  FRONT_CAPACITY,
+  type Mpm,
+  mpmSettings,
+  pickMpm,
+} from '../../src/resolve/capacity.js';
 
 const settings = (input: Partial<CapacityInput> & { mpm: Mpm }) => {
   const s = mpmSettings({ embedded: false, processes: 1, threads: 5, maximumRequests: 0, ...input });

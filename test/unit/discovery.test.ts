@@ -16,7 +16,7 @@ import {
   findPython,
   inspectModWsgi,
   installHint,
-} from '../../src/discovery.js';
+} from '../../src/discovery/discovery.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
 import { MODULES_DIR, removeDir, tempDir } from './helpers/fakes.js';
 

@@ -4,25 +4,26 @@
  * show the value and give the range; every accepted value is written as plain digits.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../src/accounts.js';
+import type { Accounts } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { LIMITS, type Spec } from '../../src/options/define.js';
 import { SCHEMA } from '../../src/options/schema.js';
 import { render } from '../../src/render/render.js';
-import { resolve } from '../../src/resolve.js';
+import { resolve } from '../../src/resolve/index.js';
+import { mkdirSync, removeDir, tempDir, writeFileSync } from './helpers/fake-fs.js';
 import {
   ALL_MODULES,
   fakeAccounts,
   fakeContext,
   fakeDiscovery,
   options,
-  removeDir,
-  tempDir,
+  removeDir as realRemoveDir,
+  tempDir as realTempDir,
 } from './helpers/fakes.js';
 
 const NUMERIC = (SCHEMA as readonly Spec[]).filter((s) => s.kind === 'int' || s.kind === 'float');
@@ -95,18 +96,27 @@ describe('accepted numbers are written as plain digits', () => {
     dir = tempDir('ew-ranges-');
     accounts = fakeAccounts(dir);
     mkdirSync(join(dir, 'root'));
+    // openssl makes the certificate in a real scratch directory; its files go into the fake one.
+    const certs = realTempDir('ew-ranges-certs-');
     execFileSync(
       'openssl',
       ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost'].concat([
         '-days',
         '2',
         '-keyout',
-        join(dir, 'site.key'),
+        join(certs, 'site.key'),
         '-out',
-        join(dir, 'site.crt'),
+        join(certs, 'site.crt'),
       ]),
       { stdio: 'ignore' },
     );
+    for (const name of ['site.key', 'site.crt']) {
+      writeFileSync(join(dir, name), readFileSync(join(certs, name), 'latin1'));
+    }
+    realRemoveDir(certs);
+    // The fake machine has Apache's rotatelogs where Debian puts it.
+    mkdirSync('/usr/sbin', { recursive: true });
+    writeFileSync('/usr/sbin/rotatelogs', '', { mode: 0o755 });
     // A Python that imports everything, for --enable-telemetry's package check.
     writeFileSync(join(dir, 'python'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
   });

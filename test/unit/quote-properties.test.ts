@@ -1,5 +1,5 @@
 /**
- * Property tests of src/render/quote.ts, the last line of defence against injection. Each quoting
+ * Property tests of src/quote.ts, the last line of defence against injection. Each quoting
  * function is checked for thousands of random strings against a model of the language it writes
  * for (Apache's ap_getword_conf, POSIX shell words, Python string literals), and for a sample of
  * them against the real reader: Apache itself, sh/dash/bash and python3. Also the second layer
@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 
 import { UsageError } from '../../src/errors.js';
-import { rotatedLog } from '../../src/features/logs.js';
+import { rotatedLog } from '../../src/resolve/rotation.js';
 import { apacheQuote, pythonLiteral, QuoteError, shellQuote } from '../../src/render/quote.js';
 import {
   apacheLines,

@@ -4,9 +4,9 @@ import { basename, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../src/accounts.js';
+import type { Accounts, Context, ServerConfig } from '../../src/config.js';
 import { render, type RenderedFile } from '../../src/render/render.js';
-import { type Context, resolve, type ServerConfig } from '../../src/resolve.js';
+import { resolve } from '../../src/resolve/index.js';
 import {
   fakeAccounts,
   fakeContext,

@@ -19,16 +19,12 @@ import { basename, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
-import type { Accounts } from '../../src/accounts.js';
+import type { Accounts } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { render, type RenderedFile } from '../../src/render/render.js';
-import { resolve, type ServerConfig } from '../../src/resolve.js';
-import {
-  checkKeptFile,
-  checkNoForeignFiles,
-  checkServerRoot,
-  writeServerRoot,
-} from '../../src/server-root/write.js';
+import type { ServerConfig } from '../../src/config.js';
+import { resolve } from '../../src/resolve/index.js';
+import { checkKeptFile, checkNoForeignFiles, checkServerRoot, writeServerRoot } from '../../src/server-root/write.js';
 import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from './helpers/fakes.js';
 
 const uid = process.getuid?.() ?? 0;

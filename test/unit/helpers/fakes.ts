@@ -3,16 +3,18 @@
  * layout without looking at it, accounts read from a passwd/group pair written into a temp
  * directory, and a Context with a fixed uid, cwd and environment.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { type Accounts, systemAccounts } from '../../../src/accounts.js';
-import type { Discovery } from '../../../src/discovery.js';
+import type { Accounts, Host } from '../../../src/config.js';
+import { accountsFromText } from '../../../src/discovery/accounts.js';
+import type { Discovery } from '../../../src/config.js';
 import { parseOptions } from '../../../src/options/parse.js';
 import type { Options } from '../../../src/options/schema.js';
-import { realPathOf } from '../../../src/real-path.js';
-import type { Context } from '../../../src/resolve.js';
+import { fakeHost, isFake } from './fake-fs.js';
+import { systemHost } from '../../../src/discovery/host.js';
+import type { Context } from '../../../src/config.js';
 
 export const MODULES_DIR = '/usr/lib/apache2/modules';
 
@@ -83,33 +85,36 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Real account parsing (systemAccounts) over a passwd and a group file written into `dir`. */
-export function fakeAccounts(dir: string, drop: readonly string[] = []): Accounts {
+/**
+ * Real account parsing over a passwd and a group file of a few accounts, less those in `drop`.
+ * (`_dir` is where they were once written; the text is parsed in memory now.)
+ */
+export function fakeAccounts(_dir: string, drop: readonly string[] = []): Accounts {
   const keep = (line: string) => !drop.includes(line.split(':')[0] as string);
-  mkdirSync(join(dir, 'etc'), { recursive: true });
-  const passwd = join(dir, 'etc', 'passwd');
-  const group = join(dir, 'etc', 'group');
-  writeFileSync(passwd, `${PASSWD.filter(keep).join('\n')}\n`);
-  writeFileSync(group, `${GROUP.filter(keep).join('\n')}\n`);
-  return systemAccounts(passwd, group);
+  return accountsFromText(`${PASSWD.filter(keep).join('\n')}\n`, `${GROUP.filter(keep).join('\n')}\n`);
 }
 
-export function fakeContext(
-  accounts: Accounts,
-  cwd: string,
-  changes: Partial<Omit<Context, 'accounts' | 'cwd'>> = {},
-): Context {
+/** What a test changes in fakeContext: Context fields, the environment, or any Host answer. */
+export type ContextChanges = Partial<Omit<Context, 'cwd' | 'host'>> & {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly host?: Partial<Host>;
+};
+
+/**
+ * A Context with a fixed environment, uid and accounts. Its Host is the fake one
+ * (./fake-fs.ts) when `cwd` was made by fake-fs's tempDir, else this machine's (systemHost).
+ */
+export function fakeContext(accounts: Accounts, cwd: string, changes: ContextChanges = {}): Context {
+  const { env = { TMPDIR: cwd, LANG: 'C' }, host, ...rest } = changes;
   return {
     cwd,
-    env: { TMPDIR: cwd, LANG: 'C' },
     uid: 1000,
     gid: 1001,
     cpus: 2,
-    accounts,
     argv: ['express-wsgi', 'setup-server'],
     version: '0.0.0-test',
-    realPath: realPathOf,
-    ...changes,
+    ...rest,
+    host: { ...(isFake(cwd) ? fakeHost(env, accounts) : systemHost({ env, accounts })), ...host },
   };
 }
 

@@ -1,0 +1,208 @@
+/**
+ * Finds what express-wsgi drives on this machine: the httpd binary, its modules directory, the
+ * mod_wsgi module with its version, and the Python that module was built for. Everything else is
+ * pure; this is the one place that looks around the system.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import type { Discovery, ModWsgi } from '../config.js';
+import { EnvironmentError, UsageError } from '../errors.js';
+import { isExecutable, which as whichOnPath } from './host.js';
+
+export type { Discovery, ModWsgi } from '../config.js';
+
+export interface DiscoveryInput {
+  readonly httpdExecutable?: string;
+  readonly modulesDirectory?: string;
+  readonly modWsgiModule?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const MODULE_DIRS = [
+  '/usr/lib/apache2/modules', // Debian, Ubuntu
+  '/usr/lib64/httpd/modules', // Red Hat, Fedora
+  '/usr/lib/httpd/modules',
+  '/usr/libexec/apache2', // Alpine, macOS
+  '/usr/local/apache2/modules', // the official httpd image
+];
+
+/** The packages to install, said in the words of this machine's package manager. */
+export function installHint(): string {
+  if (existsSync('/etc/debian_version')) {
+    return 'apt-get install apache2 libapache2-mod-wsgi-py3';
+  }
+  if (existsSync('/etc/redhat-release')) {
+    return 'dnf install httpd python3-mod_wsgi';
+  }
+  if (existsSync('/etc/alpine-release')) {
+    return 'apk add apache2 apache2-mod-wsgi';
+  }
+  return 'Apache httpd 2.4 and mod_wsgi for Python 3 (on Debian: apt-get install apache2 libapache2-mod-wsgi-py3)';
+}
+
+/** Apache's programs live in sbin directories that an ordinary user's PATH often lacks. */
+const SBIN = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
+const which = (name: string, env: NodeJS.ProcessEnv) => whichOnPath(name, env, SBIN);
+
+export function findHttpd(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  // The command line wins over $HTTPD (mod_wsgi-express lets the variable win, which surprises).
+  const wanted = option ?? env.HTTPD;
+  if (wanted) {
+    const found = wanted.includes('/')
+      ? isExecutable(resolve(wanted))
+        ? resolve(wanted)
+        : undefined
+      : which(wanted, env);
+    if (!found) {
+      throw new UsageError(
+        `--httpd-executable: ${JSON.stringify(wanted)} is not an executable file; expected the path of apache2 or httpd.`,
+      );
+    }
+    return found;
+  }
+  const found = which('apache2', env) ?? which('httpd', env);
+  if (!found) {
+    throw new EnvironmentError(
+      `Apache httpd was not found on PATH or in /usr/sbin. Install it: ${installHint()}`,
+    );
+  }
+  return found;
+}
+
+function apxsLibexecdir(env: NodeJS.ProcessEnv): string | undefined {
+  const apxs = env.APXS ?? which('apxs', env) ?? which('apxs2', env);
+  if (!apxs) {
+    return undefined;
+  }
+  try {
+    return execFileSync(apxs, ['-q', 'LIBEXECDIR'], { encoding: 'utf8', timeout: 5000 }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function findModulesDirectory(option: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (option) {
+    const dir = resolve(option);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new UsageError(
+        `--modules-directory: ${JSON.stringify(option)} is not a directory; expected Apache's modules directory.`,
+      );
+    }
+    return dir;
+  }
+  const candidates = [apxsLibexecdir(env), ...MODULE_DIRS].filter((d): d is string => Boolean(d));
+  const found = candidates.find(
+    (d) => existsSync(join(d, 'mod_mpm_event.so')) || existsSync(join(d, 'mod_rewrite.so')),
+  );
+  if (!found) {
+    throw new EnvironmentError(
+      `Apache's modules directory was not found (looked in ${candidates.join(', ')}). Install Apache: ${installHint()}, or give --modules-directory.`,
+    );
+  }
+  return found;
+}
+
+function pipModuleLocation(env: NodeJS.ProcessEnv): string | undefined {
+  const express = which('mod_wsgi-express', env);
+  if (!express) {
+    return undefined;
+  }
+  try {
+    return (
+      execFileSync(express, ['module-location'], { encoding: 'utf8', timeout: 10000 }).trim() || undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the version, Python and directive names straight out of the module binary: no subprocess. */
+export function inspectModWsgi(path: string): ModWsgi {
+  const bytes = readFileSync(path).toString('latin1');
+  // The version string sits just before the "mod_wsgi/%s" server token template.
+  const version = /\0(\d+)\.(\d+)\.(\d+)\0(?:[^\0]*\0){0,3}?mod_wsgi\/%s/.exec(bytes);
+  const python = /libpython(\d+\.\d+)/.exec(bytes) ?? /cpython-(\d)(\d+)/.exec(bytes);
+  // Names between NULs. Matching the leading NUL (not a lookbehind) lets V8 skip to each NUL:
+  // the same names, ~1 ms less over a 258 KB module.
+  const directives = new Set(Array.from(bytes.matchAll(/\0(WSGI[A-Za-z]+)(?=\0)/g), (m) => m[1]!));
+  const pythonVersion = python
+    ? python[2] && !python[1]?.includes('.')
+      ? `${python[1]}.${python[2]}`
+      : python[1]
+    : undefined;
+  return {
+    path,
+    version: version ? [Number(version[1]), Number(version[2]), Number(version[3])] : [0, 0, 0],
+    pythonVersion,
+    directives,
+  };
+}
+
+export function findModWsgi(
+  option: string | undefined,
+  modulesDirectory: string,
+  env: NodeJS.ProcessEnv,
+): ModWsgi {
+  const wanted = option ?? env.MOD_WSGI_MODULE;
+  if (wanted) {
+    const path = resolve(wanted);
+    if (!existsSync(path) || !statSync(path).isFile()) {
+      throw new UsageError(
+        `--mod-wsgi-module: ${JSON.stringify(wanted)} is not a file; expected the path of mod_wsgi*.so.`,
+      );
+    }
+    return inspectModWsgi(path);
+  }
+  const candidates = [pipModuleLocation(env), join(modulesDirectory, 'mod_wsgi.so')].filter(
+    (p): p is string => Boolean(p),
+  );
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new EnvironmentError(
+      `mod_wsgi was not found (looked for ${candidates.join(', ')}). Install it: ${installHint()}`,
+    );
+  }
+  return inspectModWsgi(realpathSync(found));
+}
+
+/** The interpreter a module built for Python X.Y runs: never just the python3 first on PATH. */
+export function findPython(pythonVersion: string | undefined, modulePath: string): string | undefined {
+  if (!pythonVersion) {
+    return undefined;
+  }
+  const name = `python${pythonVersion}`;
+  // A pip-built module lives in <prefix>/lib/pythonX.Y/site-packages/mod_wsgi/server/.
+  const prefix = /^(.*)\/lib\/python\d+\.\d+\/site-packages\//.exec(modulePath)?.[1];
+  const dirs = [prefix && join(prefix, 'bin'), '/usr/bin', '/usr/local/bin'].filter((d): d is string =>
+    Boolean(d),
+  );
+  return dirs.map((d) => join(d, name)).find(isExecutable);
+}
+
+export function discover(input: DiscoveryInput = {}): Discovery {
+  const env = input.env ?? process.env;
+  const httpd = findHttpd(input.httpdExecutable, env);
+  const modulesDirectory = findModulesDirectory(input.modulesDirectory, env);
+  const modWsgi = findModWsgi(input.modWsgiModule, modulesDirectory, env);
+  return {
+    httpd,
+    modulesDirectory,
+    modules: new Set(readdirSync(modulesDirectory).filter((f) => f.endsWith('.so'))),
+    modWsgi,
+    python: findPython(modWsgi.pythonVersion, modWsgi.path),
+  };
+}
+
+/** Just the module, for module-config and module-location (no httpd needed). */
+export function discoverModWsgi(
+  option?: string,
+  modulesDirectory?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ModWsgi {
+  const wanted = option ?? env.MOD_WSGI_MODULE;
+  const dir = wanted ? (modulesDirectory ?? '/') : findModulesDirectory(modulesDirectory, env);
+  return findModWsgi(option, dir, env);
+}
