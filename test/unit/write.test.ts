@@ -24,7 +24,12 @@ import { UsageError } from '../../src/errors.js';
 import { render, type RenderedFile } from '../../src/render/render.js';
 import type { ServerConfig } from '../../src/config.js';
 import { resolve } from '../../src/resolve/index.js';
-import { checkKeptFile, checkNoForeignFiles, checkServerRoot, writeServerRoot } from '../../src/server-root/write.js';
+import {
+  checkKeptFile,
+  checkNoForeignFiles,
+  checkServerRoot,
+  writeServerRoot,
+} from '../../src/server-root/write.js';
 import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from './helpers/fakes.js';
 
 const uid = process.getuid?.() ?? 0;
