@@ -175,9 +175,9 @@ const PARTS = {
     specifier: './options/yargs.js',
   },
   'cli-launch': {
-    entry: join(SRC, 'launch.ts'),
+    entry: join(SRC, 'launch/index.ts'),
     importer: join(SRC, 'commands/serve.ts'),
-    specifier: '../launch.js',
+    specifier: '../launch/index.js',
   },
 };
 const SHARED_PREFIX = 'express-wsgi:';

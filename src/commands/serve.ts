@@ -4,10 +4,10 @@ import { getgid, getuid } from 'node:process';
 
 import { systemAccounts } from '../accounts.js';
 import { discover } from '../discovery.js';
-import { holdSignals } from '../early-signals.js';
+import { holdSignals } from '../launch/early-signals.js';
 import { err, out } from '../log.js';
 import { blamingSources, parseOptions } from '../options/parse.js';
-import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
+import { checkNotRunning, checkPortFree, removeStalePidFile } from '../launch/preflight.js';
 import { realPathOf } from '../real-path.js';
 import { render } from '../render.js';
 import { resolve } from '../resolve.js';
@@ -76,6 +76,6 @@ export async function serve(
     return 0;
   }
   // Loaded only here: setup-server never pays for execa.
-  const { launch } = await import('../launch.js');
+  const { launch } = await import('../launch/index.js');
   return launch(config, held, lock?.fd);
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 
-import type { Mode } from './resolve.js';
+import type { Mode } from '../resolve.js';
 
 /** Children of the Apache parent whose command line passes `test`. */
 function childrenWhere(apachePid: number, test: (cmdline: string) => boolean): number[] {

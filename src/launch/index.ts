@@ -12,10 +12,10 @@ import { type HeldSignal, type HeldSignals, STOPS } from './early-signals.js';
 import { apacheErrors, diskFullReason } from './exit-reason.js';
 import { killLeftovers } from './leftovers.js';
 import { explainLoadFailure, importHangMs, watchImport } from './load-failure.js';
-import { err, out } from './log.js';
+import { err, out } from '../log.js';
 import { probeHost, waitForHttp } from './probe.js';
 import { catches } from './proc.js';
-import type { ServerConfig } from './resolve.js';
+import type { ServerConfig } from '../resolve.js';
 
 /**
  * Signals passed on to Apache: INT/TERM stop it, HUP restarts, USR1 restarts gracefully; SIGWINCH
