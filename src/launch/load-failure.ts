@@ -3,7 +3,7 @@
  * a few plain lines: mod_wsgi itself logs a 20-line traceback, prefixed, among everything else.
  */
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { linesSince, tailSince } from './log-tail.js';
 
 // [date] [wsgi:error] [pid 1:tid 2] [remote 127.0.0.1:5] message
 const PREFIX = /^\[[^\]]*\] \[[^\]]*\] \[pid [^\]]*\] (?:\[(?:remote|client) [^\]]*\] )?/;
@@ -106,27 +106,6 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The error log's lines after `offset` (at most the last 256 KiB). */
-function linesSince(path: string, offset: number): string[] {
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const length = Math.min(size - offset, 256 * 1024);
-      if (length <= 0) {
-        return [];
-      }
-      const buffer = Buffer.alloc(length);
-      readSync(fd, buffer, 0, length, size - length);
-      return buffer.toString('utf8').split('\n');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return [];
-  }
-}
-
 /**
  * After Ready, watches the error log for an import that never finishes (hangMs), a process that
  * died while importing, or sys.exit() at import, and reports each once in plain words.
@@ -143,7 +122,7 @@ export async function watchImport(
   while (Date.now() < until && !stopped()) {
     // Unreferenced: once Apache has exited, this watch must not hold the launcher's exit back.
     await new Promise((r) => setTimeout(r, 200).unref());
-    const state = importState(linesSince(errorLog, offset), isAlive);
+    const state = importState(linesSince(errorLog, offset, 256 * 1024), isAlive);
     if (state.exited) {
       report([
         `express-wsgi: the application ${state.exited.file} stopped its own import: ${state.exited.detail}.`,
@@ -176,10 +155,32 @@ export async function watchImport(
   }
 }
 
-/** How long an import may take before it is reported: the daemon's --startup-timeout, else 10 s. */
-export function importHangMs(config: {
-  daemon?: { options: readonly (readonly [string, unknown])[] } | null;
-}): number {
-  const startup = Number(config.daemon?.options.find(([key]) => key === 'startup-timeout')?.[1] ?? 0);
-  return (startup || 10) * 1000;
+/** How long Ready's watch for a failed import (below) looks. */
+const LOAD_WATCH_MS = 5000;
+
+/**
+ * The app is imported when its process starts (WSGIImportScript), just after Apache answers. For
+ * a few seconds, look for mod_wsgi reporting that import failed and say so plainly: with the log
+ * in a file, the user would otherwise only see 500s.
+ */
+export async function watchForLoadFailure(
+  errorLog: string,
+  offset: number,
+  stopped: () => boolean,
+  report: (lines: string[]) => void,
+): Promise<void> {
+  const until = Date.now() + LOAD_WATCH_MS;
+  while (Date.now() < until && !stopped()) {
+    // Unreferenced: once Apache has exited, this watch must not hold the launcher's exit back.
+    await new Promise((r) => setTimeout(r, 200).unref());
+    const failure = explainLoadFailure(tailSince(errorLog, offset, 400));
+    if (failure) {
+      report([
+        `express-wsgi: the application failed to load; requests will get errors until it is fixed:`,
+        failure.map((l) => `  ${l}`).join('\n'),
+        `  (full traceback in ${errorLog})`,
+      ]);
+      return;
+    }
+  }
 }
