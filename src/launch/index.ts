@@ -10,7 +10,7 @@ import { reloadApplication, stopDaemons } from './daemons.js';
 import type { HeldSignals } from './early-signals.js';
 import { reportOutcome } from './failure-report.js';
 import { killLeftovers } from './leftovers.js';
-import { watchForLoadFailure, watchImport } from './load-failure.js';
+import { watchForLoadFailure, watchImport } from './load-watch.js';
 import { sizeOf } from './log-tail.js';
 import { removeExitedPidFile } from './pid-file.js';
 import { waitForHttp } from './probe.js';
@@ -36,7 +36,7 @@ const REAL: Seams = {
   logSize: sizeOf,
   watchLoad: (errorLog, offset, stopped, hangMs) => {
     void watchForLoadFailure(errorLog, offset, stopped, reportLines);
-    // Issue 11 item 9: an import that hangs, dies or calls sys.exit() (src/launch/load-failure.ts).
+    // Issue 11 item 9: an import that hangs, dies or calls sys.exit() (src/launch/load-watch.ts).
     void watchImport(errorLog, offset, stopped, hangMs, reportLines);
   },
   removePidFile: removeExitedPidFile,
