@@ -21,7 +21,7 @@ declare const STORED_HELP_FILE: string;
 // --inspect-port in dist/cli.js's #! line is an address no machine has: a SIGUSR1 during Node's
 // own start-up makes Node try to open its inspector there, which fails instead of listening.
 // SIGHUP and SIGUSR2 would end the process by default (item 6): caught here, they are recorded
-// and src/early-signals.ts (same key) hands them to the launcher, which applies them once Apache
+// and src/launch/early-signals.ts (same key) hands them to the launcher, which applies them once Apache
 // can take them. INT and TERM keep their default until start-server holds them: before that
 // nothing is written or running, and every other command must stay stoppable.
 const early = new Set<string>();

@@ -4,10 +4,10 @@ import { getgid, getuid } from 'node:process';
 
 import { discover } from '../discovery/discovery.js';
 import { systemHost } from '../discovery/host.js';
-import { holdSignals } from '../early-signals.js';
+import { holdSignals } from '../launch/early-signals.js';
 import { err, out } from '../log.js';
 import { blamingSources, parseOptions } from '../options/parse.js';
-import { checkNotRunning, checkPortFree, removeStalePidFile } from '../preflight.js';
+import { checkNotRunning, checkPortFree, removeStalePidFile } from '../launch/preflight.js';
 import { render } from '../render/render.js';
 import { resolve } from '../resolve/index.js';
 import { lockServerRoot } from '../server-root/server-lock.js';
@@ -73,6 +73,6 @@ export async function serve(
     return 0;
   }
   // Loaded only here: setup-server never pays for execa.
-  const { launch } = await import('../launch.js');
+  const { launch } = await import('../launch/index.js');
   return launch(config, held, lock?.fd);
 }

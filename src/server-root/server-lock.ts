@@ -7,7 +7,7 @@
  * Node has no flock API, so util-linux flock(1) takes the lock on an fd we opened and lend it
  * (`flock -n 3`): a flock belongs to the open file description, not the process, so it stays held
  * through our fd after flock(1) exits. The launcher hands that fd on to apachectl and httpd as fd 9
- * (src/launch.ts), where apachectl's own `flock -n 9` succeeds on the same description, and Apache
+ * (src/launch/spawn-apache.ts), where apachectl's own `flock -n 9` succeeds on the same description, and Apache
  * keeps holding it if the launcher is killed, until the last Apache process is gone.
  *
  * The file records which start-server or setup-server holds it ("start-server PID"), for the

@@ -125,7 +125,7 @@ function daemonsOf(parent: number): number[] {
   });
 }
 
-/** A daemon serves once it has started its request threads (as src/daemons.ts judges). */
+/** A daemon serves once it has started its request threads (as src/launch/daemons.ts judges). */
 function serving(pid: number): boolean {
   try {
     return Number(/^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) > 1;

@@ -3,7 +3,7 @@
  * function is checked for thousands of random strings against a model of the language it writes
  * for (Apache's ap_getword_conf, POSIX shell words, Python string literals), and for a sample of
  * them against the real reader: Apache itself, sh/dash/bash and python3. Also the second layer
- * of quoting in a piped log (src/features/logs.ts), which Apache splits with apr_tokenize_to_argv. Seeded: a failure names
+ * of quoting in a piped log (src/resolve/rotation.ts), which Apache splits with apr_tokenize_to_argv. Seeded: a failure names
  * its seed; set QUOTE_PROPERTY_SEED to replay another one.
  */
 import { spawnSync } from 'node:child_process';

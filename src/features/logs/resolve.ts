@@ -4,9 +4,9 @@
  * group, warnings, egg cache, switch interval, free threading, orphaned interpreters), the shell of
  * apachectl, and two legacy spellings (--lang, --verbose-debugging).
  *
- * Some of these change what the core resolver decides, so src/resolve.ts reads them directly or
- * through the helpers exported here (rotationOf, rotatedLog, shellOf): log file names, the rotation
- * pipe, PidFile, the daemon's name, the application group, the locale and the apachectl shebang.
+ * Some of these change what the core resolver decides, so src/resolve/ decides them itself
+ * (rotation.ts, shell.ts, logs.ts): log file names, the rotation pipe, PidFile, the daemon's name,
+ * the application group, the locale and the apachectl shebang.
  * Everything else is printed by templates/features/logs.hbs or added to the WSGIDaemonProcess line.
  */
 import { dirname, join, resolve as resolvePath } from 'node:path';

@@ -10,7 +10,7 @@
  *   never takes a request from the main server (mod_wsgi-express uses *:PORT, which captures every
  *   request on the port and sends the app's errors to the service's log).
  * - Debug mode (--debug-mode, implied by each --enable-* debugging option): the core resolver
- *   (src/resolve.ts, debugModeOf) runs the app embedded with one process and one thread on the
+ *   (src/resolve/debug-mode.ts, debugModeOf) runs the app embedded with one process and one thread on the
  *   worker or prefork MPM; here come `Define ONE_PROCESS` (Apache serves from a single process)
  *   and `WSGIRestrictStdin Off`, and the Python that wraps the app, printed into handler.wsgi by
  *   the "handler" hook. gdb changes how apachectl starts httpd (templates/apachectl.hbs).

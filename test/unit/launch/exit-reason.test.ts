@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from '@jest/globals';
 
-import { apacheErrors, diskFullReason } from '../../src/exit-reason.js';
+import { apacheErrors, diskFullReason } from '../../../src/launch/exit-reason.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ew-exit-reason-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,6 @@
  * a few plain lines: mod_wsgi itself logs a 20-line traceback, prefixed, among everything else.
  */
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-
 // [date] [wsgi:error] [pid 1:tid 2] [remote 127.0.0.1:5] message
 const PREFIX = /^\[[^\]]*\] \[[^\]]*\] \[pid [^\]]*\] (?:\[(?:remote|client) [^\]]*\] )?/;
 
@@ -94,90 +92,4 @@ export function importState(logLines: readonly string[], alive: (pid: number) =>
       ? { file: started.get(last) as string, pid: last }
       : undefined;
   return { died, exited, pending };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another account.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The error log's lines after `offset` (at most the last 256 KiB). */
-function linesSince(path: string, offset: number): string[] {
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const length = Math.min(size - offset, 256 * 1024);
-      if (length <= 0) {
-        return [];
-      }
-      const buffer = Buffer.alloc(length);
-      readSync(fd, buffer, 0, length, size - length);
-      return buffer.toString('utf8').split('\n');
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return [];
-  }
-}
-
-/**
- * After Ready, watches the error log for an import that never finishes (hangMs), a process that
- * died while importing, or sys.exit() at import, and reports each once in plain words.
- */
-export async function watchImport(
-  errorLog: string,
-  offset: number,
-  stopped: () => boolean,
-  hangMs: number,
-  report: (lines: string[]) => void,
-): Promise<void> {
-  const until = Date.now() + hangMs + 5000;
-  let pendingSince: { pid: number; at: number } | undefined;
-  while (Date.now() < until && !stopped()) {
-    // Unreferenced: once Apache has exited, this watch must not hold the launcher's exit back.
-    await new Promise((r) => setTimeout(r, 200).unref());
-    const state = importState(linesSince(errorLog, offset), isAlive);
-    if (state.exited) {
-      report([
-        `express-wsgi: the application ${state.exited.file} stopped its own import: ${state.exited.detail}.`,
-        `  mod_wsgi keeps the process without an application: every request fails until it is fixed (log: ${errorLog}).`,
-      ]);
-      return;
-    }
-    if (state.died && (state.died.restarts > 1 || state.died.code !== undefined)) {
-      const how =
-        state.died.code === undefined
-          ? 'died'
-          : `died with exit status or signal ${state.died.code} (as mod_wsgi logs it)`;
-      report([
-        `express-wsgi: the daemon process (pid ${state.died.pid}) importing ${state.died.file} ${how} before the import finished.`,
-        `  mod_wsgi keeps restarting it (${state.died.restarts} tries so far); requests wait and fail until it is fixed (log: ${errorLog}).`,
-      ]);
-      return;
-    }
-    if (state.pending) {
-      if (pendingSince?.pid !== state.pending.pid) {
-        pendingSince = { pid: state.pending.pid, at: Date.now() };
-      } else if (Date.now() - pendingSince.at >= hangMs) {
-        report([
-          `express-wsgi: importing ${state.pending.file} (pid ${state.pending.pid}) has not finished after ${Math.round(hangMs / 1000)} s; it may never.`,
-          `  Requests wait for it and then fail; look for what the import blocks on (log: ${errorLog}).`,
-        ]);
-        return;
-      }
-    }
-  }
-}
-
-/** How long an import may take before it is reported: the daemon's --startup-timeout, else 10 s. */
-export function importHangMs(config: { daemon?: { startupTimeout: number } | null }): number {
-  const startup = config.daemon?.startupTimeout ?? 0;
-  return (startup || 10) * 1000;
 }

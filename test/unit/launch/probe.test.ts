@@ -1,7 +1,7 @@
 /** Issue 11, item 15: the readiness probe knocks on an address it can connect to. */
 import { describe, expect, it } from '@jest/globals';
 
-import { probeHost } from '../../src/probe.js';
+import { probeHost } from '../../../src/launch/probe.js';
 
 describe('probeHost', () => {
   it.each([

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-import { UsageError } from './errors.js';
-import type { ServerConfig } from './config.js';
+import { UsageError } from '../errors.js';
+import type { ServerConfig } from '../config.js';
 
 /**
  * Whether `pid` is an Apache (or one of its processes) of this server root: its command line has the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 
-import { explainLoadFailure, importState } from '../../src/load-failure.js';
+import { explainLoadFailure, importState } from '../../../src/launch/load-failure.js';
 
 const log = (lines: string[]) =>
   lines.map((l) => `[Sun Nov 22 04:56:18.430783 2026] [wsgi:error] [pid 23375:tid 23375] ${l}`);

@@ -13,6 +13,7 @@ export const EARLY_SIGNALS = Symbol.for('express-wsgi.early-signals');
 
 /** Stop signals: held while the server root is written, so that it is written whole or not at all. */
 export const STOPS = ['SIGINT', 'SIGTERM'] as const;
+export type StopSignal = (typeof STOPS)[number];
 const HELD = ['SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGWINCH', ...STOPS] as const;
 
 export type HeldSignal = (typeof HELD)[number];
@@ -28,18 +29,32 @@ export interface HeldSignals {
   release(): void;
 }
 
+/** What holding needs of the process: its signal events, and raising a signal at itself. */
+export interface SignalledProcess {
+  readonly pid: number;
+  on(signal: HeldSignal, listener: () => void): unknown;
+  off(signal: HeldSignal, listener: () => void): unknown;
+  kill(pid: number, signal: HeldSignal): unknown;
+}
+
 function guardRecord(): Set<string> | undefined {
   return (globalThis as Record<symbol, Set<string> | undefined>)[EARLY_SIGNALS];
 }
 
-export function holdSignals(): HeldSignals {
+/** The process and SIGNAL_GUARD's record, as parameters for the unit tests; the real ones by default. */
+export interface HoldOptions {
+  process?: SignalledProcess;
+  guard?: () => Set<string> | undefined;
+}
+
+export function holdSignals({ process: proc = process, guard = guardRecord }: HoldOptions = {}): HeldSignals {
   const arrived = new Set<HeldSignal>();
   const listeners = HELD.map((signal) => [signal, () => arrived.add(signal)] as const);
   for (const [signal, listener] of listeners) {
-    process.on(signal, listener);
+    proc.on(signal, listener);
   }
   const take = (): HeldSignal[] => {
-    const early = guardRecord();
+    const early = guard();
     const all = [...(early ?? []), ...arrived].filter((s): s is HeldSignal =>
       (HELD as readonly string[]).includes(s),
     );
@@ -52,10 +67,10 @@ export function holdSignals(): HeldSignals {
     release: () => {
       const untaken = take();
       for (const [signal, listener] of listeners) {
-        process.off(signal, listener);
+        proc.off(signal, listener);
       }
       for (const signal of untaken) {
-        process.kill(process.pid, signal);
+        proc.kill(proc.pid, signal);
       }
     },
   };

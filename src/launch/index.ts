@@ -1,0 +1,55 @@
+/**
+ * The launcher: runs Apache in the foreground as a child and supervises it (src/launch/supervise.ts
+ * wires the parts), here with the real process, execa, /proc, clock, timers and terminal.
+ */
+import { existsSync } from 'node:fs';
+
+import { err, out } from '../log.js';
+import type { ServerConfig } from '../config.js';
+import { reloadApplication, stopDaemons } from './daemons.js';
+import type { HeldSignals } from './early-signals.js';
+import { reportOutcome } from './failure-report.js';
+import { killLeftovers } from './leftovers.js';
+import { watchForLoadFailure, watchImport } from './load-watch.js';
+import { sizeOf } from './log-tail.js';
+import { removeExitedPidFile } from './pid-file.js';
+import { waitForHttp } from './probe.js';
+import { catches } from './proc.js';
+import { loadExeca } from './spawn-apache.js';
+import { type Seams, supervise } from './supervise.js';
+import { realClock, realTimers } from './timers.js';
+
+/** Reports each failed import the watches find, as one block on stderr. */
+const reportLines = (lines: string[]) => err(lines.join('\n'));
+
+const REAL: Seams = {
+  process,
+  loadSpawn: loadExeca,
+  exists: existsSync,
+  kill: (pid, signal) => process.kill(pid, signal),
+  catches,
+  stopDaemons,
+  reloadApplication,
+  probe: waitForHttp,
+  clock: realClock,
+  timers: realTimers,
+  logSize: sizeOf,
+  watchLoad: (errorLog, offset, stopped, hangMs) => {
+    void watchForLoadFailure(errorLog, offset, stopped, reportLines);
+    // Issue 11 item 9: an import that hangs, dies or calls sys.exit() (src/launch/load-watch.ts).
+    void watchImport(errorLog, offset, stopped, hangMs, reportLines);
+  },
+  removePidFile: removeExitedPidFile,
+  killLeftovers,
+  report: reportOutcome,
+  out,
+  err,
+};
+
+/**
+ * `held`: the signals held since start-up (src/launch/early-signals.ts); `lockFd`: the server
+ * root's lock, handed to Apache as fd 9 (src/launch/spawn-apache.ts).
+ */
+export function launch(config: ServerConfig, held?: HeldSignals, lockFd?: number): Promise<number> {
+  return supervise(config, held, lockFd, REAL);
+}
