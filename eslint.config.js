@@ -29,6 +29,7 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
   // Resolve is pure (docs/architecture.md): the machine reaches it only through the Host in its
   // context. .dependency-cruiser.cjs keeps node:fs and friends out; this keeps `process` out.
   {
