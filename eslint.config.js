@@ -29,4 +29,19 @@ export default tseslint.config(
     },
   },
   { files: ['test/**', 'bench/**', 'scripts/**'], rules: { 'no-console': 'off' } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
+  // Resolve is pure (docs/architecture.md): the machine reaches it only through the Host in its
+  // context. .dependency-cruiser.cjs keeps node:fs and friends out; this keeps `process` out.
+  {
+    files: ['src/resolve/**', 'src/features/**'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        {
+          name: 'process',
+          message: 'resolve is pure: take the environment, cwd and ids from the Host/Context.',
+        },
+      ],
+    },
+  },
 );

@@ -2,8 +2,7 @@
  * Every option that start-server and setup-server accept, declared once. Names, argument shapes
  * and defaults follow mod_wsgi-express 6.0.5 so that its command lines paste in unchanged.
  */
-import { isIP } from 'node:net';
-
+import { ipFamily } from './address.js';
 import { FEATURE_OPTIONS } from './features.js';
 import { APACHE_LIMITS, flag, float, int, LIMITS, list, type OptionsOf, pairs, str } from './define.js';
 import { accessLogFormatCheck, errorLogFormatCheck } from './log-format.js';
@@ -14,7 +13,7 @@ const urlPath = (v: string) => (/^\/[A-Za-z0-9._~@/-]*$/.test(v) ? undefined : '
 // An address to listen on: Apache resolves a name at start-up and fails there if it cannot, so
 // only literal addresses (and localhost, which always resolves) are accepted.
 const hostName = (v: string) =>
-  v === 'localhost' || isIP(v.replace(/^\[(.*)\]$/, '$1')) !== 0
+  v === 'localhost' || ipFamily(v.replace(/^\[(.*)\]$/, '$1')) !== 0
     ? undefined
     : 'an IP address such as 127.0.0.1 or ::1, or localhost';
 const logLevel = (v: string) =>

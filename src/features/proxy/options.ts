@@ -1,5 +1,5 @@
 /** The options of feature 'proxy' (resolve.ts says what they mean): data and small pure checks. */
-import { isIP } from 'node:net';
+import { ipFamily } from '../../options/address.js';
 
 import { int, LIMITS, list, pairs, str } from '../../options/define.js';
 
@@ -8,7 +8,7 @@ const GROUP = 'Proxies and access control';
 /** An address or a network: 10.0.0.1, 10.0.0.0/8, ::1, fd00::/8. */
 export function ipOrCidr(value: string): string | undefined {
   const [address = '', bits, ...rest] = value.split('/');
-  const family = isIP(address);
+  const family = ipFamily(address);
   const max = family === 4 ? 32 : 128;
   const okBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= max);
   return family && okBits && rest.length === 0
