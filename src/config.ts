@@ -293,4 +293,8 @@ export interface ServerConfig extends Omit<CoreConfig, 'daemon'> {
   /** TypesConfig: --mime-types (the handlers feature decides), else the system's file. */
   readonly mimeTypes?: string;
   readonly features: Features;
+  /** The features in the order their partials print at each hook of the templates. */
+  readonly featureOrder: readonly FeatureName[];
 }
+
+export type FeatureName = keyof Features;

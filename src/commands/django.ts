@@ -15,7 +15,7 @@ import {
   readSettings,
   settingsModule,
   findProject,
-} from '../django/project.js';
+} from '../discovery/django-project.js';
 import { UsageError } from '../errors.js';
 import { err, out } from '../log.js';
 import { parseOptions } from '../options/parse.js';

@@ -11,7 +11,7 @@ import { checkNotRunning, checkPortFree, removeStalePidFile } from '../launch/pr
 import { render } from '../render/render.js';
 import { resolve } from '../resolve/index.js';
 import { lockServerRoot } from '../server-root/server-lock.js';
-import { formatSummary, summaryLines } from '../summary.js';
+import { formatSummary, summaryLines } from '../render/summary.js';
 import { VERSION } from '../version.js';
 import { writeServerRoot } from '../server-root/write.js';
 

@@ -3,7 +3,7 @@
  * the generated server, so that templates only print. The core decides first (./core.ts), then
  * each feature given the core's decisions (src/features/index.ts); their parts are merged here.
  */
-import type { Context, Discovery, FeatureResult, Features, ServerConfig } from '../config.js';
+import type { Context, Discovery, FeatureName, FeatureResult, Features, ServerConfig } from '../config.js';
 import { FEATURES } from '../features/index.js';
 import type { Options } from '../options/schema.js';
 import { resolveCore } from './core.js';
@@ -42,5 +42,6 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
     appExclusions: results.flatMap((r) => r.appExclusions ?? []),
     warnings: [...core.warnings, ...results.flatMap((r) => r.warnings ?? [])],
     features,
+    featureOrder: Object.keys(FEATURES) as FeatureName[],
   };
 }

@@ -22,7 +22,7 @@ import {
   settingsModule,
   settingsModuleOf,
   WHITENOISE,
-} from '../../src/django/project.js';
+} from '../../src/discovery/django-project.js';
 import { EnvironmentError, UsageError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ew-django-unit-'));

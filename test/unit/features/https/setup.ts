@@ -18,7 +18,7 @@ import type { HttpsResult } from '../../../../src/features/https/types.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
-import { summaryLines } from '../../../../src/summary.js';
+import { summaryLines } from '../../../../src/render/summary.js';
 import {
   chmodSync,
   copyFileSync,

@@ -16,7 +16,7 @@ import { EnvironmentError, UsageError } from '../../../../src/errors.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
-import { summaryLines } from '../../../../src/summary.js';
+import { summaryLines } from '../../../../src/render/summary.js';
 import { daemonLine } from '../../helpers/daemon-line.js';
 import { mkdirSync, removeDir, symlinkSync, tempDir, writeFileSync } from '../../helpers/fake-fs.js';
 import {

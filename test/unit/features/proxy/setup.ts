@@ -16,7 +16,7 @@ import type { ProxyResult } from '../../../../src/features/proxy/types.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
-import { summaryLines } from '../../../../src/summary.js';
+import { summaryLines } from '../../../../src/render/summary.js';
 import { chmodSync, mkdirSync, writeFileSync, removeDir, tempDir } from '../../helpers/fake-fs.js';
 import { ALL_MODULES, fakeAccounts, fakeContext, fakeDiscovery, options } from '../../helpers/fakes.js';
 

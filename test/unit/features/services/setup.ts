@@ -17,7 +17,7 @@ import { UsageError } from '../../../../src/errors.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
-import { summaryLines } from '../../../../src/summary.js';
+import { summaryLines } from '../../../../src/render/summary.js';
 import {
   chmodSync,
   DOCS_DIRECTORY,

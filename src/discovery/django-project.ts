@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 
-import { isDirectory, isExecutable, isFile } from '../discovery/host.js';
+import { isDirectory, isExecutable, isFile } from './host.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 
 /** The directory holding manage.py: PROJECT_DIR itself, or the directory of a manage.py given as PROJECT_DIR. */

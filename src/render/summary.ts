@@ -1,6 +1,5 @@
 /** The block start-server and setup-server print: where everything is and how the server is sized. */
-import type { FeatureResult } from './config.js';
-import type { ServerConfig } from './config.js';
+import type { FeatureResult, ServerConfig } from '../config.js';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
 
