@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   discover,
   findHttpd,
+  asksApxs,
   findModulesDirectory,
   findModWsgi,
   findPython,
@@ -172,6 +173,18 @@ describe('findModulesDirectory', () => {
       `#!/bin/sh\n[ "$1 $2" = "-q LIBEXECDIR" ] && echo '${libexec}'\n`,
     );
     expect(findModulesDirectory(undefined, { APXS: apxs, PATH: '' })).toBe(libexec);
+  });
+});
+
+describe('asksApxs', () => {
+  it("skips the distribution's own apxs when the distribution's modules directory is there", () => {
+    expect(asksApxs('/usr/bin/apxs', false, true)).toBe(false);
+    expect(asksApxs('/usr/sbin/apxs2', false, true)).toBe(false);
+  });
+  it('asks $APXS, a custom build, or any apxs when no known directory has modules', () => {
+    expect(asksApxs('/usr/bin/apxs', true, true)).toBe(true);
+    expect(asksApxs('/opt/httpd/bin/apxs', false, true)).toBe(true);
+    expect(asksApxs('/usr/bin/apxs', false, false)).toBe(true);
   });
 });
 
