@@ -166,9 +166,18 @@ function createTemp(path: string, mode: number): { temp: string; fd: number } {
   return { temp: join(dirname(path), basename(name)), fd };
 }
 
-/** A temp file of an earlier run for the file NAME: tmp's names, and those before tmp (.NAME.PID-N.tmp). */
-const isLeftover = (entry: string, name: string) =>
-  entry.startsWith(`.${name}.`) && (entry.endsWith('-tmp') || entry.endsWith('.tmp'));
+/**
+ * A temp file of an earlier run for the file NAME, by the exact shape of the names we make: tmp's
+ * (.NAME.-PID-RANDOM-tmp, RANDOM being 12 letters and digits) and those before tmp (.NAME.PID-N.tmp).
+ * Anything else that starts with .NAME. is the user's own (a backup of envvars, say) and is kept.
+ */
+function isLeftover(entry: string, name: string): boolean {
+  if (!entry.startsWith(`.${name}.`)) {
+    return false;
+  }
+  const rest = entry.slice(name.length + 2);
+  return /^-\d+-[A-Za-z0-9]{12}-tmp$/.test(rest) || /^\d+(-\d+)?\.tmp$/.test(rest);
+}
 
 /**
  * Whether the file is already exactly what would be written: a regular file of ours with no other
@@ -242,7 +251,8 @@ function writeIfMissing(file: FileToWrite): void {
 function removeLeftovers(root: string, files: readonly FileToWrite[]): void {
   const names = files.map((f) => basename(f.path));
   for (const entry of readdirSync(root)) {
-    if (names.some((name) => isLeftover(entry, name))) {
+    // Only a regular file: a directory of that name is not something a write of ours left.
+    if (names.some((name) => isLeftover(entry, name)) && lstatSync(join(root, entry)).isFile()) {
       rmSync(join(root, entry), { force: true });
     }
   }

@@ -199,6 +199,20 @@ describe('a rerun', () => {
       files.find((f) => basename(f.path) === 'httpd.conf')?.content,
     );
   });
+  it("removes only temp files of its own making, never the user's files that look alike", () => {
+    const { root, config, files } = setup();
+    writeServerRoot(config, files, uid);
+    const ours = ['.httpd.conf.-4242-AbCdEf012345-tmp', '.envvars.4242-3.tmp'];
+    const theirs = ['.envvars.backup-tmp', '.httpd.conf.my-notes-tmp', '.envvars.saved.tmp'];
+    for (const name of [...ours, ...theirs]) {
+      writeFileSync(join(root, name), 'x');
+    }
+    // A directory named as tmp would name a file: left alone, and no reason to fail.
+    mkdirSync(join(root, '.apachectl.-4242-AbCdEf012345-tmp'));
+    writeServerRoot(config, files, uid);
+    const dotted = readdirSync(root).filter((name) => name.startsWith('.') && name !== '.lock');
+    expect(dotted.sort()).toEqual([...theirs, '.apachectl.-4242-AbCdEf012345-tmp'].sort());
+  });
 });
 
 describe('refusals', () => {
