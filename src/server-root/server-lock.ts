@@ -171,9 +171,11 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
   const path = join(root, '.lock');
   const lockExisted = existsSync(path);
   const fd = openLockFile(path, uid);
-  if (!tryLock(fd, path)) {
+  // A holder with no live record may just have finished (a quick setup-server): the lock is then
+  // free again, and ours to take, rather than a sign of an Apache holding it.
+  if (!tryLock(fd, path) && (liveHolderWithin(path, RECORD_WAIT_MS) || !tryLock(fd, path))) {
     closeSync(fd);
-    const by = liveHolderWithin(path, RECORD_WAIT_MS);
+    const by = liveHolder(path);
     if (holder === 'setup-server' && !by) {
       return undefined;
     }
