@@ -95,6 +95,32 @@ const INTRO = [
   '`module-location` accept only `--mod-wsgi-module` and `--modules-directory`.',
 ];
 
+/** The heading of docs/options.md's last section: which mod_wsgi each option needs. */
+export const VERSIONS_HEADING = 'mod_wsgi versions';
+
+/** Options that need a newer mod_wsgi than the oldest the suite runs, by version, from the schema. */
+function versionTable(): string[] {
+  const needing = SPECS.filter((s) => s.minModWsgi && !s.refused).sort(
+    (a, b) =>
+      (a.minModWsgi ?? '').localeCompare(b.minModWsgi ?? '', 'en', { numeric: true }) ||
+      a.name.localeCompare(b.name),
+  );
+  return [
+    '',
+    `## ${VERSIONS_HEADING}`,
+    '',
+    'express-wsgi reads the version of the mod_wsgi it will load (the one `module-location` prints). An option',
+    'below, given with an older module, is refused before anything is written, with the version it needs and the',
+    'one found. Every other option is for any mod_wsgi the test suite runs: 4.9.4 (Debian 12), 5.0.2 (Debian 13;',
+    'Ubuntu 24.04 and Fedora ship 5.0) and 6.0.5 (`pip install mod_wsgi`), each of which its module matrix starts',
+    'Apache with (test/integration/modules.test.ts).',
+    '',
+    '| Option | Needs mod_wsgi |',
+    '| --- | --- |',
+    ...needing.map((spec) => `| ${code(`--${spec.name}`, true)} | ${spec.minModWsgi} or later |`),
+  ];
+}
+
 /** docs/options.md, or with `compact` the grouped one-line-per-group list the README embeds. */
 export function optionsMarkdown({ compact = false }: { compact?: boolean } = {}): string {
   if (compact) {
@@ -107,6 +133,7 @@ export function optionsMarkdown({ compact = false }: { compact?: boolean } = {})
       lines.push('', `## ${group}`, '', ...table(specs));
     }
   }
+  lines.push(...versionTable());
   return `${lines.join('\n')}\n`;
 }
 

@@ -6,12 +6,12 @@
  * real requests in daemon and embedded mode. Options a module lacks must be refused before
  * anything is written, naming the option, the version needed and the version found.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
-import { setupAndConfigtest, setupServer } from '../helpers/configtest.js';
+import { cleanEnv, runTool, setupAndConfigtest, setupServer } from '../helpers/configtest.js';
 import { configMatrix } from '../helpers/matrix.js';
 import {
   type BuiltModule,
@@ -20,7 +20,7 @@ import {
   moduleSources,
   SOURCES_VARIABLE,
 } from '../helpers/modules.js';
-import { get, makeWorkdir, startServer, stopAll } from '../helpers/server.js';
+import { CLI, get, makeWorkdir, startServer, stopAll } from '../helpers/server.js';
 
 jest.setTimeout(60_000);
 
@@ -132,6 +132,31 @@ if (modules.length === 0) {
             );
             expect(existsSync(root)).toBe(false);
           }
+        },
+      );
+
+      // README "A newer mod_wsgi (pip install mod_wsgi)": an activated environment puts its
+      // mod_wsgi-express on PATH, and express-wsgi loads that environment's module.
+      (m.label === 'Debian' ? it.skip : it)(
+        "finds a pip-installed module through the activated environment's mod_wsgi-express",
+        async () => {
+          const venv = m.path.slice(0, m.path.indexOf('/lib/python'));
+          expect(existsSync(join(venv, 'bin', 'mod_wsgi-express'))).toBe(true);
+          const env = { ...cleanEnv(), PATH: `${join(venv, 'bin')}:${process.env.PATH ?? ''}` };
+          const ws = matrix.ws;
+          const location = await runTool(process.execPath, [CLI, 'module-location'], ws, { env });
+          expect(location.stdout.trim()).toBe(m.path);
+          const root = join(ws, 'roots', `pip-${m.label}`);
+          const setup = await setupServer(
+            ['app.wsgi', '--python-home', venv, '--server-root', root],
+            ws,
+            env,
+          );
+          expect(setup.stderr).toBe('');
+          expect(setup.stdout).toContain(`mod_wsgi ${m.version}`);
+          expect(readFileSync(join(root, 'httpd.conf'), 'utf8')).toContain(
+            `LoadModule wsgi_module "${m.path}"`,
+          );
         },
       );
 

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from '@jest/globals';
 
-import { optionsMarkdown, README_END, README_START, readmeWithOptions } from '../../src/docs.js';
+import {
+  optionsMarkdown,
+  README_END,
+  README_START,
+  readmeWithOptions,
+  VERSIONS_HEADING,
+} from '../../src/docs.js';
 import { GROUPS, type Spec } from '../../src/options/define.js';
 import { SCHEMA } from '../../src/options/schema.js';
 
@@ -46,9 +52,24 @@ describe('docs/options.md', () => {
     expectCurrent('docs/options.md', file, generated);
   });
 
+  it('ends with every option that needs a newer mod_wsgi, with the version the schema says', () => {
+    const rows = (sections(generated).get(VERSIONS_HEADING) ?? '')
+      .split('\n')
+      .filter((l) => l.startsWith('| `--'));
+    const needing = SPECS.filter((s) => s.minModWsgi && !s.refused);
+    expect(needing.length).toBeGreaterThan(0);
+    expect(rows.map((r) => cells(r).map((c) => c.trim()))).toEqual(
+      expect.arrayContaining(needing.map((s) => [`\`--${s.name}\``, `${s.minModWsgi} or later`])),
+    );
+    expect(rows).toHaveLength(needing.length);
+  });
+
   it('has a section per group, with a row for every option and its aliases in its own group', () => {
     const bySection = sections(generated);
-    expect([...bySection.keys()]).toEqual(GROUPS.filter((g) => SPECS.some((s) => s.group === g)));
+    expect([...bySection.keys()]).toEqual([
+      ...GROUPS.filter((g) => SPECS.some((s) => s.group === g)),
+      VERSIONS_HEADING,
+    ]);
     for (const spec of SPECS) {
       const rows = (bySection.get(spec.group) ?? '').split('\n').filter((l) => l.startsWith('| `--'));
       const row = rows.find((r) => r.startsWith(`| \`--${spec.name}\``));
@@ -76,8 +97,9 @@ describe('docs/options.md', () => {
     }
   });
 
-  it('keeps every table row at four cells, escaping pipes such as FILE-PATH|MODULE', () => {
-    const rows = generated.split('\n').filter((l) => l.startsWith('|'));
+  it('keeps every option table row at four cells, escaping pipes such as FILE-PATH|MODULE', () => {
+    const options = generated.slice(0, generated.indexOf(`## ${VERSIONS_HEADING}`));
+    const rows = options.split('\n').filter((l) => l.startsWith('|'));
     expect(rows.length).toBeGreaterThan(SPECS.length);
     for (const row of rows) {
       expect({ row, cells: cells(row).length }).toEqual({ row, cells: 4 });
