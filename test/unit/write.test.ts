@@ -20,7 +20,6 @@ import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
 import type { Accounts } from '../../src/config.js';
-import { UsageError } from '../../src/errors.js';
 import { render, type RenderedFile } from '../../src/render/render.js';
 import type { ServerConfig } from '../../src/config.js';
 import { resolve } from '../../src/resolve/index.js';
@@ -30,7 +29,15 @@ import {
   checkServerRoot,
   writeServerRoot,
 } from '../../src/server-root/write.js';
-import { fakeAccounts, fakeContext, fakeDiscovery, options, removeDir, tempDir } from './helpers/fakes.js';
+import {
+  fakeAccounts,
+  fakeContext,
+  fakeDiscovery,
+  options,
+  refusalOf,
+  removeDir,
+  tempDir,
+} from './helpers/fakes.js';
 
 const uid = process.getuid?.() ?? 0;
 
@@ -84,15 +91,7 @@ function tree(path: string): Record<string, string> {
 }
 
 /** The UsageError `fn` throws. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError, got none');
-}
+const refusal = (fn: () => unknown) => refusalOf(fn, 'expected a UsageError');
 
 function withUmask<T>(mask: number, fn: () => T): T {
   const previous = process.umask(mask);

@@ -7,8 +7,11 @@ import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { expect } from '@jest/globals';
+
 import type { Accounts, Host } from '../../../src/config.js';
 import { accountsFromText } from '../../../src/discovery/accounts.js';
+import { UsageError } from '../../../src/errors.js';
 import type { Discovery } from '../../../src/config.js';
 import { parseOptions } from '../../../src/options/parse.js';
 import type { Options } from '../../../src/options/schema.js';
@@ -126,4 +129,22 @@ export function options(raw: Record<string, unknown> = {}): Options {
 /** Replaces every occurrence of `dir` with a fixed marker, for snapshots free of random temp names. */
 export function scrub(text: string, dir: string, marker = '<tmp>'): string {
   return text.split(dir).join(marker);
+}
+
+/**
+ * The message of the error `fn` throws, which must be a `kind` (UsageError unless given); fails the
+ * test when it throws another kind or nothing (`what` names the attempt in that failure).
+ */
+export function refusalOf(
+  fn: () => unknown,
+  what: string,
+  kind: abstract new (...args: never[]) => Error = UsageError,
+): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(kind);
+    return (error as Error).message;
+  }
+  throw new Error(`not refused: ${what}`);
 }

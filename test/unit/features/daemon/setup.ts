@@ -7,18 +7,17 @@
  */
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 
 import type { Accounts } from '../../../../src/config.js';
 import type { Discovery } from '../../../../src/discovery/discovery.js';
-import { UsageError } from '../../../../src/errors.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
 import { summaryLines } from '../../../../src/render/summary.js';
 import { mkdirSync, writeFileSync, removeDir, tempDir } from '../../helpers/fake-fs.js';
 import { daemonLine } from '../../helpers/daemon-line.js';
-import { fakeAccounts, fakeContext, fakeDiscovery, options } from '../../helpers/fakes.js';
+import { fakeAccounts, fakeContext, fakeDiscovery, options, refusalOf } from '../../helpers/fakes.js';
 
 export type Raw = Record<string, unknown>;
 
@@ -46,13 +45,7 @@ export function run(raw: Raw = {}, version?: readonly [number, number, number]):
 
 /** The message of the UsageError that parsing or resolving `raw` throws. */
 export function refusal(raw: Raw, version?: readonly [number, number, number]): string {
-  try {
-    run(raw, version);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error(`not refused: ${JSON.stringify(raw)}`);
+  return refusalOf(() => run(raw, version), JSON.stringify(raw));
 }
 
 export const daemonOptions = daemonLine;

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 
 import type { Accounts } from '../../../../src/config.js';
 import { EnvironmentError, UsageError } from '../../../../src/errors.js';
@@ -17,7 +17,14 @@ import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
 import { summaryLines } from '../../../../src/render/summary.js';
 import { mkdirSync, writeFileSync, removeDir, tempDir } from '../../helpers/fake-fs.js';
-import { ALL_MODULES, fakeAccounts, fakeContext, fakeDiscovery, options } from '../../helpers/fakes.js';
+import {
+  ALL_MODULES,
+  fakeAccounts,
+  fakeContext,
+  fakeDiscovery,
+  options,
+  refusalOf,
+} from '../../helpers/fakes.js';
 
 export type Raw = Record<string, unknown>;
 
@@ -61,13 +68,7 @@ export function refusal(
   how: RunOptions = {},
   kind: typeof UsageError | typeof EnvironmentError = UsageError,
 ): string {
-  try {
-    run(raw, how);
-  } catch (error) {
-    expect(error).toBeInstanceOf(kind);
-    return (error as Error).message;
-  }
-  throw new Error(`not refused: ${JSON.stringify(raw)}`);
+  return refusalOf(() => run(raw, how), JSON.stringify(raw), kind);
 }
 
 export const fileOf = (config: ServerConfig, path: string) =>

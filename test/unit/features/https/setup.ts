@@ -10,10 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync as realReadFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 
 import type { Accounts } from '../../../../src/config.js';
-import { UsageError } from '../../../../src/errors.js';
 import type { HttpsResult } from '../../../../src/features/https/types.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
@@ -36,6 +35,7 @@ import {
   options,
   removeDir as realRemoveDir,
   tempDir as realTempDir,
+  refusalOf,
 } from '../../helpers/fakes.js';
 
 export type Raw = Record<string, unknown>;
@@ -128,13 +128,7 @@ export function run(raw: Raw = {}, modules: readonly string[] = MODULES): Server
 
 /** The message of the UsageError that parsing or resolving `raw` throws. */
 export function refusal(raw: Raw): string {
-  try {
-    run(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error(`not refused: ${JSON.stringify(raw)}`);
+  return refusalOf(() => run(raw), JSON.stringify(raw));
 }
 
 export const https = (config: ServerConfig): HttpsResult => config.features.https;

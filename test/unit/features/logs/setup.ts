@@ -8,7 +8,7 @@
  */
 import { dirname, join } from 'node:path';
 
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 
 import type { Accounts } from '../../../../src/config.js';
 import type { Discovery } from '../../../../src/discovery/discovery.js';
@@ -25,6 +25,7 @@ import {
   fakeDiscovery,
   options,
   type ContextChanges,
+  refusalOf,
 } from '../../helpers/fakes.js';
 
 export type Raw = Record<string, unknown>;
@@ -111,13 +112,7 @@ export function refusal(
   o: RunOptions = {},
   kind: typeof UsageError | typeof EnvironmentError = UsageError,
 ): string {
-  try {
-    run(raw, o);
-  } catch (error) {
-    expect(error).toBeInstanceOf(kind);
-    return (error as Error).message;
-  }
-  throw new Error(`not refused: ${JSON.stringify(raw)}`);
+  return refusalOf(() => run(raw, o), JSON.stringify(raw), kind);
 }
 
 export const fileOf = (config: ServerConfig, path: string) =>

@@ -7,18 +7,24 @@
  */
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, expect } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 
 import type { Accounts } from '../../../../src/config.js';
 import type { Discovery } from '../../../../src/discovery/discovery.js';
-import { UsageError } from '../../../../src/errors.js';
 import type { ProxyResult } from '../../../../src/features/proxy/types.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
 import { summaryLines } from '../../../../src/render/summary.js';
 import { chmodSync, mkdirSync, writeFileSync, removeDir, tempDir } from '../../helpers/fake-fs.js';
-import { ALL_MODULES, fakeAccounts, fakeContext, fakeDiscovery, options } from '../../helpers/fakes.js';
+import {
+  ALL_MODULES,
+  fakeAccounts,
+  fakeContext,
+  fakeDiscovery,
+  options,
+  refusalOf,
+} from '../../helpers/fakes.js';
 
 export type Raw = Record<string, unknown>;
 
@@ -66,13 +72,7 @@ export const proxy = (config: ServerConfig) => config.features.proxy as ProxyRes
 
 /** The message of the UsageError that parsing or resolving `raw` throws. */
 export function refusal(raw: Raw): string {
-  try {
-    run(raw);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error(`not refused: ${JSON.stringify(raw)}`);
+  return refusalOf(() => run(raw), JSON.stringify(raw));
 }
 
 export const httpdConf = (config: ServerConfig) =>

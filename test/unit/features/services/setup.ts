@@ -13,7 +13,6 @@ import { afterAll, beforeAll, expect } from '@jest/globals';
 
 import type { Accounts } from '../../../../src/config.js';
 import type { Discovery } from '../../../../src/discovery/discovery.js';
-import { UsageError } from '../../../../src/errors.js';
 import { render } from '../../../../src/render/render.js';
 import type { ServerConfig } from '../../../../src/config.js';
 import { resolve } from '../../../../src/resolve/index.js';
@@ -32,6 +31,7 @@ import {
   fakeDiscovery,
   options,
   type ContextChanges,
+  refusalOf,
 } from '../../helpers/fakes.js';
 
 export type Raw = Record<string, unknown>;
@@ -94,13 +94,7 @@ export const SIX: Version = [6, 0, 5];
 
 /** The message of the UsageError that parsing or resolving `raw` throws. */
 export function refusal(raw: Raw, o: RunOptions = {}): string {
-  try {
-    run(raw, o);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error(`not refused: ${JSON.stringify(raw)}`);
+  return refusalOf(() => run(raw, o), JSON.stringify(raw));
 }
 
 export const fileOf = (config: ServerConfig, path: string) => {
