@@ -37,6 +37,10 @@ const REPS = QUICK
   : { commands: 15, launch: 9, load: 3, seconds: 5 };
 // EXPRESS_WSGI_CLI=path/to/cli.js measures another build (say, a copy of the previous one).
 const CLI = process.env.EXPRESS_WSGI_CLI ?? BUILT_CLI;
+// Measured beside it in the same interleaved run, for before/after and against the original:
+// EXPRESS_WSGI_CLI_BEFORE=path/to/old/cli.js, MOD_WSGI_EXPRESS=path/to/venv/bin/mod_wsgi-express.
+const CLI_BEFORE = process.env.EXPRESS_WSGI_CLI_BEFORE;
+const MOD_WSGI_EXPRESS = process.env.MOD_WSGI_EXPRESS;
 const log = (line) => process.stderr.write(`${line}\n`);
 
 ensureBuilt();
@@ -169,19 +173,42 @@ const envNoCa = { ...process.env };
 delete envNoCa.NODE_EXTRA_CA_CERTS;
 
 /** express-wsgi start-server FLAGS on a fresh port and root; the static file is /static/robots.txt. */
-async function startExpress(flags) {
+async function startExpress(flags, cli = CLI) {
   const port = await freePort();
   const root = join(dir, `root-${port}`);
   const t0 = now();
   const { child } = await launch(
     ['hello.wsgi', '--url-alias', '/static', join(dir, 'robots.txt'), ...flags],
     {
-      cli: CLI,
+      cli,
       cwd: dir,
       port,
       root,
       stdio: ['ignore', logFd, logFd],
     },
+  );
+  return { child, port, marker: root, t0, url: `http://127.0.0.1:${port}/` };
+}
+
+/** mod_wsgi-express start-server with the same app, flags, address and kind of root. */
+async function startModWsgiExpress(flags) {
+  const port = await freePort();
+  const root = join(dir, `mwe-${port}`);
+  const t0 = now();
+  const child = spawn(
+    MOD_WSGI_EXPRESS,
+    [
+      'start-server',
+      'hello.wsgi',
+      '--url-alias',
+      '/static',
+      join(dir, 'robots.txt'),
+      // As root it must be told the account that express-wsgi picks by itself.
+      ...(process.getuid?.() === 0 ? ['--user', 'www-data', '--group', 'www-data'] : []),
+      ...flags,
+      ...loopbackArgs(port, root),
+    ],
+    { cwd: dir, stdio: ['ignore', logFd, logFd] },
   );
   return { child, port, marker: root, t0, url: `http://127.0.0.1:${port}/` };
 }
@@ -256,6 +283,26 @@ function commands() {
     'start-server --help': [process.execPath, CLI, 'start-server', '--help'],
     '--version': [process.execPath, CLI, '--version'],
   };
+  if (CLI_BEFORE) {
+    cases['setup-server (before)'] = [
+      process.execPath,
+      CLI_BEFORE,
+      'setup-server',
+      'hello.wsgi',
+      '--server-root',
+      `${setupRoot}-before`,
+    ];
+    cases['--help (before)'] = [process.execPath, CLI_BEFORE, '--help'];
+  }
+  if (MOD_WSGI_EXPRESS) {
+    cases['mod_wsgi-express setup-server'] = [
+      MOD_WSGI_EXPRESS,
+      'setup-server',
+      'hello.wsgi',
+      '--server-root',
+      `${setupRoot}-mwe`,
+    ];
+  }
   const envs = process.env.NODE_EXTRA_CA_CERTS
     ? { 'with NODE_EXTRA_CA_CERTS': env0, 'without NODE_EXTRA_CA_CERTS': envNoCa }
     : { 'NODE_EXTRA_CA_CERTS unset': envNoCa };
@@ -277,7 +324,9 @@ function commands() {
       }
     }
   }
-  rmSync(setupRoot, { recursive: true, force: true });
+  for (const root of [setupRoot, `${setupRoot}-before`, `${setupRoot}-mwe`]) {
+    rmSync(root, { recursive: true, force: true });
+  }
   const rows = [];
   for (const e of Object.keys(envs)) {
     const base = median(runs[`node -e 0 | ${e}`]);
@@ -294,6 +343,12 @@ function commands() {
 
 async function launches() {
   const kinds = { 'express-wsgi start-server': startExpress, 'bare apache2 -DFOREGROUND': startBareApache };
+  if (CLI_BEFORE) {
+    kinds['express-wsgi start-server (before)'] = (flags) => startExpress(flags, CLI_BEFORE);
+  }
+  if (MOD_WSGI_EXPRESS) {
+    kinds['mod_wsgi-express start-server'] = startModWsgiExpress;
+  }
   const runs = Object.fromEntries(Object.keys(kinds).map((k) => [k, { firstOk: [], allGone: [] }]));
   for (let i = 0; i < REPS.launch; i++) {
     for (const [kind, start] of Object.entries(kinds)) {
@@ -310,12 +365,15 @@ async function launches() {
     failures: r.firstOk.filter((x) => !Number.isFinite(x)).length,
     runs: r,
   }));
-  const [ew, bare] = rows;
+  const [ew, bare, ...others] = rows;
   rows.push({
     kind: 'launcher overhead (difference)',
     firstOkMs: ew.firstOkMs - bare.firstOkMs,
     allGoneMs: ew.allGoneMs - bare.allGoneMs,
   });
+  for (const other of others) {
+    rows.push({ kind: `ratio to ${other.kind}`, firstOkMs: ew.firstOkMs / other.firstOkMs, ratio: true });
+  }
   return rows;
 }
 
@@ -493,11 +551,11 @@ const out = [];
 if (results.commands) {
   out.push(`\nCommand wall time, medians of ${REPS.commands} interleaved runs`);
   out.push(
-    `${'command'.padEnd(22)}${'environment'.padEnd(30)}${'ms'.padStart(8)}${'x node -e 0'.padStart(13)}`,
+    `${'command'.padEnd(32)}${'environment'.padEnd(30)}${'ms'.padStart(8)}${'x node -e 0'.padStart(13)}`,
   );
   for (const r of results.commands) {
     out.push(
-      `${r.command.padEnd(22)}${r.env.padEnd(30)}${f(r.medianMs).padStart(8)}${f(r.ratioToNode, 2).padStart(13)}`,
+      `${r.command.padEnd(32)}${r.env.padEnd(30)}${f(r.medianMs).padStart(8)}${f(r.ratioToNode, 2).padStart(13)}`,
     );
   }
 }
@@ -505,7 +563,11 @@ if (results.launch) {
   out.push(`\nLaunch, default flags, medians of ${REPS.launch} interleaved runs`);
   out.push(`${'server'.padEnd(34)}${'→ first 200 ms'.padStart(16)}${'SIGTERM → gone ms'.padStart(19)}`);
   for (const r of results.launch) {
-    out.push(`${r.kind.padEnd(34)}${f(r.firstOkMs).padStart(16)}${f(r.allGoneMs).padStart(19)}`);
+    out.push(
+      r.ratio
+        ? `${r.kind.padEnd(34)}${f(r.firstOkMs, 2).padStart(16)}`
+        : `${r.kind.padEnd(34)}${f(r.firstOkMs).padStart(16)}${f(r.allGoneMs).padStart(19)}`,
+    );
   }
 }
 if (results.load) {
