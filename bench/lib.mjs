@@ -1,7 +1,7 @@
 // Shared pieces of the benchmark scripts: a temp app directory, starting and stopping the built
 // launcher (the tests' own code for it, test/helpers/launcher.mjs), wrk runs parsed into numbers,
 // medians, and results written as JSON.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -17,6 +17,13 @@ export {
   stopLauncher,
   waitFor,
 } from '../test/helpers/launcher.mjs';
+
+/** The options every bench script takes: --quick, and --only A,B (DEFAULTS when absent). */
+export function benchArgs(defaults) {
+  const args = process.argv.slice(2);
+  const only = args.indexOf('--only');
+  return { quick: args.includes('--quick'), only: only >= 0 ? (args[only + 1] ?? '').split(',') : defaults };
+}
 
 export function ensureBuilt() {
   if (!existsSync(CLI)) {
@@ -38,6 +45,21 @@ export function ensureWrk() {
       {
         stdio: 'inherit',
       },
+    );
+  }
+}
+
+/** gunicorn too, for the comparisons. */
+export function ensureGunicorn() {
+  if (spawnSync('gunicorn', ['--version'], { stdio: 'ignore' }).error) {
+    process.stderr.write('installing gunicorn from Debian …\n');
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        'apt-get install -y -qq gunicorn >/dev/null || (apt-get update -qq && apt-get install -y -qq gunicorn)',
+      ],
+      { stdio: 'inherit' },
     );
   }
 }

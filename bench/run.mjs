@@ -9,14 +9,15 @@
 //    and a static file through the same Apache; RSS of the launcher and of every server process.
 // Loopback only. Prints a table and writes bench/results/bench-<date>.json.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 import {
+  benchArgs,
   CLI as BUILT_CLI,
   ensureBuilt,
+  ensureGunicorn,
   ensureWrk,
   freePort,
   launch,
@@ -27,11 +28,9 @@ import {
   workdir,
   wrk,
 } from './lib.mjs';
+import { family, firstOk, now, pssKiB, rssKiB, safeRead, stopAll } from './processes.mjs';
 
-const args = process.argv.slice(2);
-const QUICK = args.includes('--quick');
-const onlyArg = args.indexOf('--only');
-const ONLY = onlyArg >= 0 ? (args[onlyArg + 1] ?? '').split(',') : ['commands', 'launch', 'load', 'scale'];
+const { quick: QUICK, only: ONLY } = benchArgs(['commands', 'launch', 'load', 'scale']);
 const REPS = QUICK
   ? { commands: 5, launch: 3, load: 1, seconds: 2 }
   : { commands: 15, launch: 9, load: 3, seconds: 5 };
@@ -44,123 +43,6 @@ const MOD_WSGI_EXPRESS = process.env.MOD_WSGI_EXPRESS;
 const log = (line) => process.stderr.write(`${line}\n`);
 
 ensureBuilt();
-
-// ---------------------------------------------------------------------------------------------
-// Processes, from /proc: descendants of a PID, processes naming a server root, their RSS.
-
-function procs() {
-  const list = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue;
-    }
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      list.push({ pid: Number(entry), ppid, cmdline });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return list;
-}
-
-/** The PID and every process below it, plus any process whose command line names `marker`. */
-function family(pid, marker) {
-  const all = procs();
-  const found = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of all) {
-      if (!found.has(p.pid) && (found.has(p.ppid) || (marker && p.cmdline.includes(marker)))) {
-        found.add(p.pid);
-        grew = true;
-      }
-    }
-  }
-  return all.filter((p) => found.has(p.pid));
-}
-
-function rssKiB(pid) {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
-/** Proportional set size: shared pages split between the processes sharing them. */
-function pssKiB(pid) {
-  return Number(/^Pss:\s+(\d+)/m.exec(safeRead(`/proc/${pid}/smaps_rollup`))?.[1] ?? 0);
-}
-
-const alive = (pid) => existsSync(`/proc/${pid}`) && !/\) Z /.test(safeRead(`/proc/${pid}/stat`));
-function safeRead(path) {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Resolves true once GET url answers 200 (polled every few ms), false when the process died first. */
-function get(url) {
-  return new Promise((resolve) => {
-    const req = request(url, { agent: false }, (res) => {
-      res.resume();
-      res.once('end', () => resolve(res.statusCode));
-    });
-    req.once('error', () => resolve(0));
-    req.setTimeout(2000, () => req.destroy());
-    req.end();
-  });
-}
-
-async function firstOk(url, child, deadlineMs = 30_000) {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    if ((await get(url)) === 200) {
-      return true;
-    }
-    if (child.exitCode !== null || child.signalCode !== null || Date.now() > until) {
-      return false;
-    }
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-
-/** SIGTERM the server, then wait (bounded) until it and every process of its family are gone. */
-async function stopAll(server) {
-  const pids = family(server.child.pid, server.marker).map((p) => p.pid);
-  const t0 = now();
-  server.child.kill('SIGTERM');
-  let ok = true;
-  try {
-    await waitFor(
-      () =>
-        pids.every((pid) => !alive(pid)) &&
-        (!server.marker || family(-1, server.marker).length === 0) &&
-        (server.child.exitCode !== null || server.child.signalCode !== null),
-      20_000,
-      'shutdown',
-      20,
-    );
-  } catch {
-    ok = false;
-  }
-  const ms = now() - t0;
-  for (const p of family(server.child.pid, server.marker)) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  return ok ? ms : NaN;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Servers under test.
@@ -235,20 +117,6 @@ async function startBareApache(flags) {
     stdio: ['ignore', logFd, logFd],
   });
   return { child, port, marker: root, t0, url: `http://127.0.0.1:${port}/` };
-}
-
-function ensureGunicorn() {
-  if (spawnSync('gunicorn', ['--version'], { stdio: 'ignore' }).error) {
-    log('installing gunicorn from Debian …');
-    execFileSync(
-      'sh',
-      [
-        '-c',
-        'apt-get install -y -qq gunicorn >/dev/null || (apt-get update -qq && apt-get install -y -qq gunicorn)',
-      ],
-      { stdio: 'inherit' },
-    );
-  }
 }
 
 async function startGunicorn(gunicornArgs) {
