@@ -102,7 +102,8 @@ export const SCHEMA = [
     metavar: 'NUMBER',
     min: 1,
     max: APACHE_LIMITS.daemonThreads,
-    defaultText: '5; in embedded mode 25 (a thread per connection an Apache child holds; 5 with prefork)',
+    defaultText:
+      '5; in embedded mode 320 over the processes, at least 25 each (an Apache thread holds a kept-alive connection; 5 with prefork)',
   }),
   int('max-clients', 'Processes and capacity', 'Concurrent connections Apache accepts (daemon mode).', {
     metavar: 'NUMBER',

@@ -50,6 +50,15 @@ export const MPM_PREFERENCE = {
 
 /** Client connections a daemon-mode server holds at once by default: 256 with headroom. */
 export const FRONT_CAPACITY = 320;
+/**
+ * MinSpareThreads as a fraction of MaxRequestWorkers, for the pools that are started whole. Apache
+ * logs "server is within MinSpareThreads of MaxRequestWorkers" (AH00287 worker, AH10159 event) at
+ * error level whenever fewer threads than that are idle in a full pool: equal to the pool (as
+ * mod_wsgi-express's fixed pools were), it did so under any load; a tenth makes it the warning it
+ * is meant to be, that nine in ten threads are busy. Spares start no process here either way:
+ * StartServers starts every one and MaxRequestWorkers caps them.
+ */
+export const NEAR_CAPACITY = 0.1;
 /** Threads per Apache process in daemon mode at most, worker MPM. */
 export const FRONT_THREADS_PER_PROCESS = 64;
 /** Threads per Apache process in daemon mode at most, event MPM (one process up to this). */
@@ -65,6 +74,8 @@ export function pickMpm(
     : MPM_PREFERENCE[embedded ? 'embedded' : 'daemon'];
   return order.find(installed);
 }
+
+const nearCapacity = (threads: number): number => Math.max(1, Math.floor(NEAR_CAPACITY * threads));
 
 function embeddedSettings({ mpm, processes: p, threads: t, maximumRequests }: CapacityInput): MpmSettings {
   if (mpm === 'prefork') {
@@ -94,7 +105,7 @@ function embeddedSettings({ mpm, processes: p, threads: t, maximumRequests }: Ca
       ['ServerLimit', 2 * p],
       ['ThreadLimit', t],
       ['ThreadsPerChild', t],
-      ['MinSpareThreads', p * t],
+      ['MinSpareThreads', nearCapacity(p * t)],
       ['MaxSpareThreads', p * t],
       ['MaxRequestWorkers', p * t],
       ['MaxConnectionsPerChild', maximumRequests],
@@ -134,8 +145,8 @@ function daemonSettings(input: CapacityInput): MpmSettings {
   const tpc = mpm === 'event' ? Math.ceil(mc / sl) : Math.min(mc, perProcess);
   // A fixed pool unless the spare-worker fractions say otherwise.
   const initial = input.initialWorkers ?? 1;
-  const minSpare = input.minimumSpareWorkers ?? initial;
-  const maxSpare = Math.max(input.maximumSpareWorkers ?? 1, minSpare);
+  const minSpare = input.minimumSpareWorkers ?? input.initialWorkers;
+  const maxSpare = Math.max(input.maximumSpareWorkers ?? 1, minSpare ?? 0);
   return {
     mpm,
     maxClients: sl * tpc,
@@ -145,7 +156,10 @@ function daemonSettings(input: CapacityInput): MpmSettings {
       ['ServerLimit', 2 * sl],
       ['ThreadLimit', tpc],
       ['ThreadsPerChild', tpc],
-      ['MinSpareThreads', Math.max(tpc, Math.floor(minSpare * sl) * tpc)],
+      [
+        'MinSpareThreads',
+        minSpare === undefined ? nearCapacity(sl * tpc) : Math.max(tpc, Math.floor(minSpare * sl) * tpc),
+      ],
       ['MaxSpareThreads', Math.max(tpc, Math.floor(maxSpare * sl) * tpc)],
       ['MaxRequestWorkers', sl * tpc],
       ['MaxConnectionsPerChild', 0],
@@ -208,15 +222,20 @@ export function capacityOf(
       `an MPM installed in ${discovery.modulesDirectory} (none of ${opts.serverMpm.join(', ') || 'event, worker, prefork'} is)`,
     );
   }
-  // Embedded mode runs Python in Apache's children: one per CPU gives each its own GIL, and with the
-  // worker MPM each thread holds one client connection, so 5 would make the sixth client wait
-  // (p99 146 ms at 16 connections, against 15 ms with 2 x 16; docs/performance.md).
+  // Embedded mode runs Python in Apache's children: one per CPU gives each its own GIL. With the
+  // worker MPM each thread holds one client connection for as long as it is kept alive, so the
+  // clients beyond the thread count wait in the listen queue until a kept-alive connection idles
+  // out: 5 threads gave a p99 of 146 ms at 16 connections, 2 x 25 one of 1.4 s and wrk timeouts at
+  // 256 (docs/performance.md). So as many threads as daemon mode's front holds connections
+  // (FRONT_CAPACITY), at least 25 per process; threads waiting for the GIL cost little.
   // With prefork every "thread" is a process with its own interpreter: keep mod_wsgi-express's 1 x 5.
   const embeddedDefaults = mode === 'embedded' && !debug && mpm !== 'prefork';
   const processes = debug
     ? 1
     : (opts.processes ?? (embeddedDefaults ? Math.min(Math.max(ctx.cpus, 1), 8) : 1));
-  const threads = debug ? 1 : (opts.threads ?? (embeddedDefaults ? 25 : 5));
+  const threads = debug
+    ? 1
+    : (opts.threads ?? (embeddedDefaults ? Math.max(25, Math.ceil(FRONT_CAPACITY / processes)) : 5));
   // In embedded mode --threads is Apache's ThreadsPerChild; mod_wsgi 4.8.0's notes say the event MPM
   // does not handle fewer than 3 properly. Raising it would change the app's concurrency: refuse.
   if (mpm === 'event' && mode === 'embedded' && threads < 3) {

@@ -105,7 +105,8 @@ const CASES: Record<string, Case> = {
   },
   'fractions in embedded mode: ignored, with a warning': {
     args: ['--embedded-mode', '--processes', '1', '--initial-workers', '0.9'],
-    conf: [line('StartServers 1'), line('MinSpareThreads 25')],
+    // 320 threads in the one process; spares a tenth of them, not the fraction's.
+    conf: [line('StartServers 1'), line('ThreadsPerChild 320'), line('MinSpareThreads 32')],
     warning: '--initial-workers: no effect in embedded mode',
   },
   '--startup-timeout': { args: ['--startup-timeout', '30'], conf: [daemonLine('startup-timeout="30"')] },

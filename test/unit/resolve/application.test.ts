@@ -60,9 +60,12 @@ describe('operating mode', () => {
 
   it.each([
     // CPUs, --processes, --threads, expected processes x threads
-    [2, undefined, undefined, 2, 25],
-    [1, undefined, undefined, 1, 25],
-    [32, undefined, undefined, 8, 25],
+    [2, undefined, undefined, 2, 160],
+    [1, undefined, undefined, 1, 320],
+    [32, undefined, undefined, 8, 40],
+    // Threads for 320 connections (the daemon-mode front's), at least 25 per process.
+    [2, '4', undefined, 4, 80],
+    [2, '16', undefined, 16, 25],
     [2, '3', '4', 3, 4],
   ])('embedded with %p CPUs, --processes %p --threads %p: %p x %p', (cpus, processes, threads, p, t) => {
     const config = run({ app: 'app.wsgi', 'embedded-mode': true, processes, threads }, { cpus });

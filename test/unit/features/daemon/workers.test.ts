@@ -37,24 +37,27 @@ describe('worker fractions', () => {
   // process round to that process).
   const big = { processes: '8', threads: '25', 'server-mpm': 'worker' };
 
-  it('worker: by default every process starts up front and stays (1 / 1 / 1)', () => {
+  it('worker: by default every process starts up front and stays (1 / a tenth of the threads / 1)', () => {
     expect(directives(run(big))).toMatchObject({
       ThreadsPerChild: 64,
       ServerLimit: 10,
       StartServers: 5,
-      MinSpareThreads: 320,
+      MinSpareThreads: 32,
       MaxSpareThreads: 320,
     });
   });
 
   it('event: one process of every thread, started up front, whatever the fractions', () => {
     const event = { ...big, 'server-mpm': 'event' };
-    for (const extra of [{}, { 'initial-workers': '0.1', 'minimum-spare-workers': '0.1' }]) {
+    for (const [extra, minSpare] of [
+      [{}, 32],
+      [{ 'initial-workers': '0.1', 'minimum-spare-workers': '0.1' }, 320],
+    ] as const) {
       expect(directives(run({ ...event, ...extra }))).toMatchObject({
         ThreadsPerChild: 320,
         ServerLimit: 2,
         StartServers: 1,
-        MinSpareThreads: 320,
+        MinSpareThreads: minSpare,
         MaxSpareThreads: 320,
       });
     }
@@ -150,7 +153,7 @@ describe('capacity formulas with fractions (src/capacity.ts)', () => {
   ] as const)('%s: a fixed pool without fractions', (mpm, start, spare) => {
     expect(of(mpm, {})).toMatchObject({
       StartServers: start,
-      MinSpareThreads: spare,
+      MinSpareThreads: spare / 10, // src/resolve/capacity.ts NEAR_CAPACITY
       MaxSpareThreads: spare,
     });
   });
