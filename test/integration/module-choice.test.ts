@@ -6,7 +6,7 @@
  * still wins; module-location and module-config name what start-server loads for the same options;
  * a module built for another Python than the environment's is refused, naming both versions.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -19,6 +19,7 @@ import {
   moduleSources,
   SOURCES_VARIABLE,
 } from '../helpers/modules.js';
+import { recipeCommands } from '../helpers/readme.js';
 import { CLI, get, startServer, stopAll } from '../helpers/server.js';
 
 jest.setTimeout(60_000);
@@ -122,6 +123,25 @@ if (pipModules.length === 0) {
       });
     },
   );
+
+  // The README's recipe as typed, with the environment the matrix built standing in for its venv/
+  // (the recipe's pip install needs the package index).
+  it("README 'A newer mod_wsgi': the recipe's module-location and start-server lines", async () => {
+    const m = pipModules.at(-1) as BuiltModule;
+    const cwd = join(ws, 'recipe');
+    mkdirSync(cwd);
+    symlinkSync(venvOf(m), join(cwd, 'venv'));
+    copyFileSync(join(ws, 'app.wsgi'), join(cwd, 'app.wsgi'));
+    const [location, start, ...others] = recipeCommands('A newer mod_wsgi (pip install mod_wsgi)');
+    expect(others).toEqual([]);
+    expect(location?.[0]).toBe('module-location');
+    const printed = await runTool(process.execPath, [CLI, ...(location as string[])], cwd, { env });
+    expect([printed.status, printed.stdout]).toEqual([0, `${m.path}\n`]);
+    expect(start?.[0]).toBe('start-server');
+    const server = await startServer((start as string[]).slice(1), { cwd, env });
+    const res = await get(`${server.url}/`);
+    expect([res.status, JSON.parse(res.text).version]).toEqual([200, m.version]);
+  });
 
   // This machine has one Python (Debian's), so no real environment of another Python can be made:
   // these are laid out as `python3.N -m venv` leaves one (pyvenv.cfg and lib/python3.N), which is
