@@ -38,7 +38,22 @@ export interface ModWsgi {
   readonly pythonVersion: string | undefined;
   /** Configuration directives the module registers (their names appear in the binary). */
   readonly directives: ReadonlySet<string>;
+  /** Where discovery found it, which is why it is the one loaded (src/discovery/discovery.ts). */
+  readonly source: ModWsgiSource;
 }
+
+/** How the module was chosen, first match winning in this order. */
+export type ModWsgiSource =
+  /** --mod-wsgi-module */
+  | { readonly kind: 'option' }
+  /** $MOD_WSGI_MODULE */
+  | { readonly kind: 'environment' }
+  /** pip-installed into --python-home's environment */
+  | { readonly kind: 'python-home' }
+  /** `module-location` of the mod_wsgi-express on PATH (an activated environment's) */
+  | { readonly kind: 'mod_wsgi-express'; readonly program: string }
+  /** mod_wsgi.so in Apache's modules directory (the distribution's package, or install-module's copy) */
+  | { readonly kind: 'modules-directory' };
 
 /** What src/discovery/ found: the Apache and mod_wsgi this server is made of. */
 export interface Discovery {
@@ -163,6 +178,12 @@ export interface CoreConfig {
   readonly httpd: string;
   readonly shell: string;
   readonly modWsgiVersion: string;
+  /** The module loaded, the Python it was built for, and in words why it is this one. */
+  readonly modWsgiModule: {
+    readonly path: string;
+    readonly pythonVersion: string | undefined;
+    readonly why: string;
+  };
   readonly modules: readonly LoadedModule[];
   readonly mpm: MpmSettings;
   readonly listen: string;

@@ -65,6 +65,7 @@ export async function django(
     httpdExecutable: opts.httpdExecutable,
     modulesDirectory: opts.modulesDirectory,
     modWsgiModule: opts.modWsgiModule,
+    pythonHome: opts.pythonHome,
   });
   // Checked first: an environment of another Python is refused before anything runs it.
   const pythonHome = pythonHomeOf(opts, { cwd, host: systemHost({ env: process.env }) }, discovery);

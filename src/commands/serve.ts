@@ -27,6 +27,7 @@ export async function serve(
     httpdExecutable: opts.httpdExecutable,
     modulesDirectory: opts.modulesDirectory,
     modWsgiModule: opts.modWsgiModule,
+    pythonHome: opts.pythonHome,
   });
   const uid = getuid?.() ?? 0;
   const config = blamingSources(opts, () =>

@@ -5,9 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
-import type { Discovery, ModWsgi } from '../config.js';
+import type { Discovery, ModWsgi, ModWsgiSource } from '../config.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { isExecutable, which as whichOnPath } from './host.js';
 
@@ -17,6 +17,8 @@ export interface DiscoveryInput {
   readonly httpdExecutable?: string;
   readonly modulesDirectory?: string;
   readonly modWsgiModule?: string;
+  /** --python-home as given: a mod_wsgi pip-installed there is the one built for its Python. */
+  readonly pythonHome?: string;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -116,11 +118,8 @@ export function findModulesDirectory(option: string | undefined, env: NodeJS.Pro
   return found;
 }
 
-function pipModuleLocation(env: NodeJS.ProcessEnv): string | undefined {
-  const express = which('mod_wsgi-express', env);
-  if (!express) {
-    return undefined;
-  }
+/** What `mod_wsgi-express module-location` prints: the module of that program's environment. */
+function moduleLocationOf(express: string): string | undefined {
   try {
     return (
       execFileSync(express, ['module-location'], { encoding: 'utf8', timeout: 10000 }).trim() || undefined
@@ -130,12 +129,51 @@ function pipModuleLocation(env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+const minorOf = (name: string) => Number(name.split('.')[1]);
+
+/**
+ * The module `pip install mod_wsgi` put into the environment `home`:
+ * <home>/lib/pythonX.Y/site-packages/mod_wsgi/server/mod_wsgi-pyXY*.so. Found by looking, not by
+ * running the environment's mod_wsgi-express, which costs a Python start. An environment upgraded
+ * in place to a newer Python keeps the old lib/pythonX.Y, so the newest one with a module is taken
+ * (resolve then refuses a module for another Python than the environment's, naming both).
+ */
+export function pipModuleIn(home: string): string | undefined {
+  const lib = join(resolve(home), 'lib');
+  const pythons = readdirSafe(lib)
+    .filter((name) => /^python3\.\d+$/.test(name))
+    .sort((a, b) => minorOf(b) - minorOf(a));
+  for (const python of pythons) {
+    const server = join(lib, python, 'site-packages', 'mod_wsgi', 'server');
+    const module = readdirSafe(server)
+      .filter((name) => /^mod_wsgi-py\d+.*\.so$/.test(name))
+      .sort()[0];
+    if (module) {
+      return join(server, module);
+    }
+  }
+  return undefined;
+}
+
 /** Reads the version, Python and directive names straight out of the module binary: no subprocess. */
-export function inspectModWsgi(path: string): ModWsgi {
+export function inspectModWsgi(path: string): Omit<ModWsgi, 'source'> {
   const bytes = readFileSync(path).toString('latin1');
   // The version string sits just before the "mod_wsgi/%s" server token template.
   const version = /\0(\d+)\.(\d+)\.(\d+)\0(?:[^\0]*\0){0,3}?mod_wsgi\/%s/.exec(bytes);
-  const python = /libpython(\d+\.\d+)/.exec(bytes) ?? /cpython-(\d)(\d+)/.exec(bytes);
+  // The libpython it links (Debian's and pip's modules both do) is the Python it runs. A module
+  // of a Python without a shared libpython says it only in pip's file name, mod_wsgi-py311.cpython-311-….so.
+  const python =
+    /libpython(\d+\.\d+)/.exec(bytes) ??
+    /^mod_wsgi-py(3)(\d+)[.-]/.exec(basename(path)) ??
+    /cpython-(\d)(\d+)/.exec(bytes);
   // Names between NULs. Matching the leading NUL (not a lookbehind) lets V8 skip to each NUL:
   // the same names, ~1 ms less over a 258 KB module.
   const directives = new Set(Array.from(bytes.matchAll(/\0(WSGI[A-Za-z]+)(?=\0)/g), (m) => m[1]!));
@@ -152,10 +190,18 @@ export function inspectModWsgi(path: string): ModWsgi {
   };
 }
 
+const found = (path: string, source: ModWsgiSource): ModWsgi => ({ ...inspectModWsgi(path), source });
+
+/**
+ * The module to load, in this order: the one named (--mod-wsgi-module, else $MOD_WSGI_MODULE); one
+ * pip-installed into --python-home, built for the Python the application runs; the one of the
+ * mod_wsgi-express on PATH (an activated environment's); Apache's own mod_wsgi.so.
+ */
 export function findModWsgi(
   option: string | undefined,
   modulesDirectory: string,
   env: NodeJS.ProcessEnv,
+  pythonHome?: string,
 ): ModWsgi {
   const wanted = option ?? env.MOD_WSGI_MODULE;
   if (wanted) {
@@ -165,18 +211,25 @@ export function findModWsgi(
         `--mod-wsgi-module: ${JSON.stringify(wanted)} is not a file; expected the path of mod_wsgi*.so.`,
       );
     }
-    return inspectModWsgi(path);
+    return found(path, { kind: option ? 'option' : 'environment' });
   }
-  const candidates = [pipModuleLocation(env), join(modulesDirectory, 'mod_wsgi.so')].filter(
-    (p): p is string => Boolean(p),
+  const home = pythonHome === undefined ? undefined : pipModuleIn(pythonHome);
+  if (home) {
+    return found(realpathSync(home), { kind: 'python-home' });
+  }
+  const express = which('mod_wsgi-express', env);
+  const located = express && moduleLocationOf(express);
+  if (express && located && existsSync(located)) {
+    return found(realpathSync(located), { kind: 'mod_wsgi-express', program: express });
+  }
+  const own = join(modulesDirectory, 'mod_wsgi.so');
+  if (existsSync(own)) {
+    return found(realpathSync(own), { kind: 'modules-directory' });
+  }
+  const looked = [located, own].filter((p): p is string => Boolean(p));
+  throw new EnvironmentError(
+    `mod_wsgi was not found (looked for ${looked.join(', ')}). Install it: ${installHint()}`,
   );
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) {
-    throw new EnvironmentError(
-      `mod_wsgi was not found (looked for ${candidates.join(', ')}). Install it: ${installHint()}`,
-    );
-  }
-  return inspectModWsgi(realpathSync(found));
 }
 
 /** The interpreter a module built for Python X.Y runs: never just the python3 first on PATH. */
@@ -197,7 +250,7 @@ export function discover(input: DiscoveryInput = {}): Discovery {
   const env = input.env ?? process.env;
   const httpd = findHttpd(input.httpdExecutable, env);
   const modulesDirectory = findModulesDirectory(input.modulesDirectory, env);
-  const modWsgi = findModWsgi(input.modWsgiModule, modulesDirectory, env);
+  const modWsgi = findModWsgi(input.modWsgiModule, modulesDirectory, env, input.pythonHome);
   return {
     httpd,
     modulesDirectory,
@@ -207,13 +260,13 @@ export function discover(input: DiscoveryInput = {}): Discovery {
   };
 }
 
-/** Just the module, for module-config and module-location (no httpd needed). */
+/** Just the module and its Python, for module-config and module-location (no httpd needed). */
 export function discoverModWsgi(
-  option?: string,
-  modulesDirectory?: string,
-  env: NodeJS.ProcessEnv = process.env,
-): ModWsgi {
-  const wanted = option ?? env.MOD_WSGI_MODULE;
-  const dir = wanted ? (modulesDirectory ?? '/') : findModulesDirectory(modulesDirectory, env);
-  return findModWsgi(option, dir, env);
+  input: Omit<DiscoveryInput, 'httpdExecutable'> = {},
+): Pick<Discovery, 'modWsgi' | 'python'> {
+  const env = input.env ?? process.env;
+  const wanted = input.modWsgiModule ?? env.MOD_WSGI_MODULE;
+  const dir = wanted ? (input.modulesDirectory ?? '/') : findModulesDirectory(input.modulesDirectory, env);
+  const modWsgi = findModWsgi(input.modWsgiModule, dir, env, input.pythonHome);
+  return { modWsgi, python: findPython(modWsgi.pythonVersion, modWsgi.path) };
 }

@@ -136,7 +136,7 @@ export const SCHEMA = [
   str(
     'python-home',
     'Python',
-    "A virtual environment made with mod_wsgi's Python, to import packages from.",
+    "A virtual environment made with mod_wsgi's Python, to import packages from; a mod_wsgi pip-installed in it is the module loaded.",
     {
       metavar: 'DIRECTORY',
     },
@@ -291,7 +291,8 @@ export const SCHEMA = [
   }),
   str('mod-wsgi-module', 'Installation', 'The mod_wsgi module to load (also $MOD_WSGI_MODULE).', {
     metavar: 'FILE-PATH',
-    defaultText: 'mod_wsgi-express module-location, else mod_wsgi.so in the modules directory',
+    defaultText:
+      "one pip-installed in --python-home, else mod_wsgi-express module-location, else the modules directory's mod_wsgi.so",
   }),
   flag(
     'graceful-stop',

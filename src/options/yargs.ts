@@ -154,6 +154,11 @@ function refuseAfterDashes(args: Record<string, unknown>): void {
 const moduleOptions = {
   'mod-wsgi-module': { type: 'string', describe: 'The mod_wsgi module (also $MOD_WSGI_MODULE).' },
   'modules-directory': { type: 'string', describe: "Apache's modules directory." },
+  'python-home': {
+    type: 'string',
+    describe:
+      'The virtual environment start-server would be given: a mod_wsgi pip-installed there is the one used.',
+  },
 } as const;
 
 /** Parses argv with yargs and runs the command it names (or prints help, usage or the version). */

@@ -60,6 +60,8 @@ export function summaryLines(config: ServerConfig, setupOnly: boolean): [string,
     lines.push(['Run As', `${config.user.name}:${config.group.name} (started as root)`]);
   }
   lines.push(['Apache', `${config.httpd}, mod_wsgi ${config.modWsgiVersion}`]);
+  const { path, pythonVersion, why } = config.modWsgiModule;
+  lines.push(['mod_wsgi Module', `${path}${pythonVersion ? ` (Python ${pythonVersion})` : ''}, ${why}`]);
   return lines;
 }
 

@@ -1,10 +1,11 @@
 /** What is served and how: the entry point, the mode, the Python environment, the mount point. */
 import { isAbsolute, join } from 'node:path';
 
-import type { Context, CoreConfig, Discovery, Host, Mode } from '../config.js';
+import type { Context, CoreConfig, Discovery, Host, Mode, ModWsgiSource } from '../config.js';
 import { badValue } from '../errors.js';
 import type { Options } from '../options/schema.js';
 import { existingDirectory, existingFile, readFileSafe } from './files.js';
+import { whyThisModule } from './modules.js';
 
 type AppType = 'script' | 'module' | 'paste' | 'static';
 
@@ -123,11 +124,15 @@ function pythonVersionOfHome(host: Host, home: string): string | undefined {
   return entry?.slice('python'.length);
 }
 
-/** --python-home, checked: an environment of the Python mod_wsgi embeds (also used by the django command). */
+/**
+ * --python-home, checked: an environment of the Python mod_wsgi embeds (also used by the django and
+ * module commands). mod_wsgi runs the Python it links and only points it at the environment, so
+ * another version's packages would be imported by the wrong interpreter: refused, naming both.
+ */
 export function pythonHomeOf(
   opts: Pick<Options, 'pythonHome'>,
   ctx: Pick<Context, 'cwd' | 'host'>,
-  discovery: Discovery,
+  discovery: Pick<Discovery, 'modWsgi' | 'python'>,
 ): string | undefined {
   if (!opts.pythonHome) {
     return undefined;
@@ -141,16 +146,34 @@ export function pythonHomeOf(
       'a Python virtual environment (no pyvenv.cfg or lib/pythonX.Y)',
     );
   }
-  const wanted = discovery.modWsgi.pythonVersion;
+  const { modWsgi } = discovery;
+  const wanted = modWsgi.pythonVersion;
   if (wanted && version !== wanted) {
     throw badValue(
       'python-home',
       opts.pythonHome,
-      `an environment of Python ${wanted}, the Python mod_wsgi was built for; this one is Python ${version} ` +
-        `(make one with: ${discovery.python ?? `python${wanted}`} -m venv DIR)`,
+      `an environment of Python ${wanted}, the Python mod_wsgi was built for ` +
+        `(${modWsgi.path}, ${whyThisModule(modWsgi, home)}); this one is Python ${version} ` +
+        `(${remedy(modWsgi.source.kind, discovery.python ?? `python${wanted}`, version)})`,
     );
   }
   return home;
+}
+
+/** What to do about an environment of another Python, given how the module was chosen. */
+function remedy(source: ModWsgiSource['kind'], python: string, version: string): string {
+  const venv = `make one with: ${python} -m venv DIR`;
+  switch (source) {
+    case 'python-home':
+      // The environment was moved to a newer Python after mod_wsgi was installed into it.
+      return `reinstall mod_wsgi with this environment's pip, or ${venv}`;
+    case 'option':
+    case 'environment':
+      return `${venv}, or give a mod_wsgi built for Python ${version}`;
+    default:
+      // A module pip-installed into the environment would be taken instead (src/discovery/).
+      return `${venv}, or pip install mod_wsgi into this one`;
+  }
 }
 
 function mountPointOf(value: string): { mountPoint: string; mountPattern?: string } {

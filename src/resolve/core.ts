@@ -22,7 +22,7 @@ import { debugModeOf } from './debug-mode.js';
 import { existingFile, othersCanReach } from './files.js';
 import { listenerOf, requestReadTimeout } from './http.js';
 import { logOf } from './logs.js';
-import { coreModules } from './modules.js';
+import { coreModules, modWsgiModuleOf } from './modules.js';
 import { aliasesOf, pathsOf, serverRootOf } from './paths.js';
 import { shellOf } from './shell.js';
 
@@ -98,6 +98,7 @@ export function resolveCore(
     httpd: discovery.httpd,
     shell: shellOf(opts, ctx),
     modWsgiVersion: discovery.modWsgi.version.join('.'),
+    modWsgiModule: modWsgiModuleOf(discovery, pythonHome),
     modules: [],
     wantedModules: wanted,
     mpm,

@@ -1,9 +1,42 @@
 /** The Apache modules to load: the core's, each feature's, and mod_wsgi itself. */
 import { join } from 'node:path';
 
-import type { Discovery, LoadedModule } from '../config.js';
+import type { CoreConfig, Discovery, LoadedModule, ModWsgi } from '../config.js';
 import { EnvironmentError } from '../errors.js';
 import type { Options } from '../options/schema.js';
+
+/** Why discovery took this module, in the words of the summary and of module-config. */
+export function whyThisModule(modWsgi: ModWsgi, pythonHome: string | undefined): string {
+  const { source } = modWsgi;
+  switch (source.kind) {
+    case 'option':
+      return 'given with --mod-wsgi-module';
+    case 'environment':
+      return 'given with $MOD_WSGI_MODULE';
+    case 'python-home':
+      return 'pip-installed in --python-home';
+    case 'mod_wsgi-express':
+      return `the module of ${source.program}, first on PATH`;
+    case 'modules-directory':
+      // Said because a user who pip-installed mod_wsgi elsewhere expects that one.
+      return pythonHome === undefined
+        ? "in Apache's modules directory; no mod_wsgi-express on PATH"
+        : "in Apache's modules directory; none pip-installed in --python-home, no mod_wsgi-express on PATH";
+  }
+}
+
+/** The module as the summary reports it. */
+export function modWsgiModuleOf(
+  discovery: Discovery,
+  pythonHome: string | undefined,
+): CoreConfig['modWsgiModule'] {
+  const { modWsgi } = discovery;
+  return {
+    path: modWsgi.path,
+    pythonVersion: modWsgi.pythonVersion,
+    why: whyThisModule(modWsgi, pythonHome),
+  };
+}
 
 const moduleId = (file: string) => `${file.replace(/^mod_/, '').replace(/\.so$/, '')}_module`;
 

@@ -12,7 +12,7 @@ import { expect } from '@jest/globals';
 import type { Accounts, Host } from '../../../src/config.js';
 import { accountsFromText } from '../../../src/discovery/accounts.js';
 import { UsageError } from '../../../src/errors.js';
-import type { Discovery } from '../../../src/config.js';
+import type { Discovery, ModWsgi } from '../../../src/config.js';
 import { parseOptions } from '../../../src/options/parse.js';
 import type { Options } from '../../../src/options/schema.js';
 import { fakeHost, isFake } from './fake-fs.js';
@@ -40,7 +40,13 @@ export const ALL_MODULES = [
 ];
 
 export function fakeDiscovery(
-  changes: { modules?: readonly string[]; directives?: readonly string[]; pythonVersion?: string } = {},
+  changes: {
+    modules?: readonly string[];
+    directives?: readonly string[];
+    pythonVersion?: string;
+    /** Another module than Debian's: where it is and how discovery chose it. */
+    modWsgi?: Pick<ModWsgi, 'path' | 'source'>;
+  } = {},
 ): Discovery {
   return {
     httpd: '/usr/sbin/apache2',
@@ -58,6 +64,8 @@ export function fakeDiscovery(
           'WSGISocketPrefix',
         ],
       ),
+      source: { kind: 'modules-directory' },
+      ...changes.modWsgi,
     },
     python: '/usr/bin/python3.11',
   };

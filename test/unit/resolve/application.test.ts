@@ -247,6 +247,63 @@ describe('--python-home', () => {
     );
   });
 
+  // How the module was chosen says what to do: another environment, another module, or pip.
+  it.each([
+    [
+      { kind: 'python-home' },
+      'pip-installed in --python-home',
+      "reinstall mod_wsgi with this environment's pip, or make one with: /usr/bin/python3.11 -m venv DIR",
+    ],
+    [
+      { kind: 'option' },
+      'given with --mod-wsgi-module',
+      'make one with: /usr/bin/python3.11 -m venv DIR, or give a mod_wsgi built for Python 3.9',
+    ],
+    [
+      { kind: 'modules-directory' },
+      "in Apache's modules directory; none pip-installed in --python-home, no mod_wsgi-express on PATH",
+      'make one with: /usr/bin/python3.11 -m venv DIR, or pip install mod_wsgi into this one',
+    ],
+  ] as const)(
+    'refuses a module for Python 3.11 chosen by %j with an environment of 3.9',
+    (source, why, remedy) => {
+      const path = join(
+        dir,
+        'venv39',
+        'lib',
+        'python3.9',
+        'site-packages',
+        'mod_wsgi',
+        'server',
+        'mod_wsgi-py311.so',
+      );
+      expect(failure({ app: 'app.wsgi', 'python-home': 'venv39' }, {}, { modWsgi: { path, source } })).toBe(
+        '--python-home: "venv39" is not valid; expected an environment of Python 3.11, the Python mod_wsgi was built for ' +
+          `(${path}, ${why}); this one is Python 3.9 (${remedy}).`,
+      );
+    },
+  );
+
+  it('accepts the module pip-installed in the environment itself', () => {
+    const path = join(
+      dir,
+      'venv311',
+      'lib',
+      'python3.11',
+      'site-packages',
+      'mod_wsgi',
+      'server',
+      'mod_wsgi-py311.so',
+    );
+    const config = run(
+      { app: 'app.wsgi', 'python-home': 'venv311' },
+      {},
+      { modWsgi: { path, source: { kind: 'python-home' } } },
+    );
+    expect(config.pythonHome).toBe(join(dir, 'venv311'));
+    expect(config.modules.at(-1)?.path).toBe(path);
+  });
+
   it('accepts any version when the module does not say which Python it embeds', () => {
     expect(run({ 'python-home': 'venv39' }, {}, { pythonVersion: '' }).pythonHome).toBe(join(dir, 'venv39'));
   });

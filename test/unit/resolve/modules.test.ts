@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 
 import type { ServerConfig } from '../../../src/config.js';
 import { EnvironmentError } from '../../../src/errors.js';
+import { summaryLines } from '../../../src/render/summary.js';
 import { ALL_MODULES, MODULES_DIR } from '../helpers/fakes.js';
 import { failure, run } from '../helpers/resolve-setup.js';
 
@@ -107,5 +108,39 @@ describe('modules', () => {
     [[], false],
   ])('socket rotation directive %j known: %p', (directives, expected) => {
     expect(run({}, {}, { directives }).socketRotation).toBe(expected);
+  });
+});
+
+describe('the mod_wsgi module: which one, and why (the summary says)', () => {
+  const line = (config: ServerConfig) => new Map(summaryLines(config, false)).get('mod_wsgi Module');
+  const PIP =
+    '/srv/venv/lib/python3.11/site-packages/mod_wsgi/server/mod_wsgi-py311.cpython-311-x86_64-linux-gnu.so';
+
+  it.each([
+    [{ kind: 'option' }, {}, 'given with --mod-wsgi-module'],
+    [{ kind: 'environment' }, {}, 'given with $MOD_WSGI_MODULE'],
+    [{ kind: 'python-home' }, { 'python-home': 'venv311' }, 'pip-installed in --python-home'],
+    [
+      { kind: 'mod_wsgi-express', program: '/srv/venv/bin/mod_wsgi-express' },
+      {},
+      'the module of /srv/venv/bin/mod_wsgi-express, first on PATH',
+    ],
+    [{ kind: 'modules-directory' }, {}, "in Apache's modules directory; no mod_wsgi-express on PATH"],
+    [
+      { kind: 'modules-directory' },
+      { 'python-home': 'venv311' },
+      "in Apache's modules directory; none pip-installed in --python-home, no mod_wsgi-express on PATH",
+    ],
+  ] as const)('%j with %j: %s', (source, raw, why) => {
+    const config = run(raw, {}, { modWsgi: { path: PIP, source } });
+    expect(config.modWsgiModule).toEqual({ path: PIP, pythonVersion: '3.11', why });
+    expect(line(config)).toBe(`${PIP} (Python 3.11), ${why}`);
+    expect(config.modules.at(-1)).toEqual({ id: 'wsgi_module', path: PIP });
+  });
+
+  it('leaves the Python out when the module does not say', () => {
+    expect(line(run({}, {}, { pythonVersion: '' }))).toBe(
+      `${MODULES_DIR}/mod_wsgi.so, in Apache's modules directory; no mod_wsgi-express on PATH`,
+    );
   });
 });
