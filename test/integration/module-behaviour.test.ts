@@ -3,8 +3,8 @@
  * with every module a user may have (Debian 12's 4.9.4, 5.0.2 and 6.0.5 built from the archives
  * in $EXPRESS_WSGI_TEST_MODULE_SOURCES; test/helpers/modules.ts), not only the one the rest of
  * the suite runs on: HTTPS, trusted proxy headers, the process group and interpreter named, the
- * warnings filters, reloading on a change (entry point, imported module), SIGUSR2's reload, and
- * --request-timeout. Hello world, the welcome page's version and the refusals are in
+ * warnings filters, reloading on a change (entry point, imported module), SIGUSR2's reload under
+ * load, apachectl reload-app, and --request-timeout. Hello world, the welcome page's version and the refusals are in
  * modules.test.ts; the 6.x-only options in module-6x.test.ts.
  *
  * One server per module serves the cases that leave it as they found it, in the order written
@@ -16,15 +16,20 @@ import { join } from 'node:path';
 
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 
+import { loadUntilStopped } from '../helpers/load.js';
 import { atLeastSix, type BuiltModule, matrixModules } from '../helpers/modules.js';
 import {
   freePort,
   get,
   getJson,
+  loopbackArgs,
   makeWorkdir,
+  run,
+  runCli,
   serverForAll,
   startServer,
   stopServer,
+  trackRoot,
   waitFor,
 } from '../helpers/server.js';
 import { httpsGet, selfSigned } from '../helpers/tls.js';
@@ -188,20 +193,62 @@ if (modules.length > 0) {
           expect((await seen()).pid).not.toBe(before.pid);
         });
 
-        it('SIGUSR2 restarts the daemon process gracefully; the new one serves', async () => {
-          const before = await seen();
+        it('SIGUSR2 replaces the daemon process under load with no failed request', async () => {
           const server = shared();
-          server.child.kill('SIGUSR2');
-          await waitFor(
-            () => server.stdout().includes('reloading the application: done'),
-            20_000,
-            'the reload to finish',
-          );
+          const load = loadUntilStopped(server.url, 4);
+          const pids = () => new Set([...load.seen].map((body) => (JSON.parse(body) as Seen).pid));
+          try {
+            await waitFor(() => load.answered() > 0, 20_000, 'answers under load');
+            server.child.kill('SIGUSR2');
+            await waitFor(
+              () => server.stdout().includes('reloading the application: done'),
+              20_000,
+              'the reload to finish',
+            );
+            const answered = load.answered();
+            await waitFor(() => load.answered() > answered + 20, 20_000, 'answers after the reload');
+          } finally {
+            await load.stop();
+          }
+          expect(load.failures).toEqual([]);
           expect(server.stdout()).toContain(
             'reloading the application: 1 mod_wsgi daemon process restarts gracefully, one at a time',
           );
-          expect((await seen()).pid).not.toBe(before.pid);
+          expect(pids().size).toBeGreaterThan(1);
         });
+      });
+
+      it('apachectl reload-app replaces the daemon process of a server started by apachectl', async () => {
+        const cwd = makeWorkdir();
+        const root = join(cwd, 'root');
+        const port = await freePort();
+        const setup = await runCli(
+          [
+            'setup-server',
+            'features/daemon/pid.wsgi',
+            '--mod-wsgi-module',
+            m.path,
+            ...loopbackArgs(port, root),
+          ],
+          cwd,
+        );
+        expect(setup.stderr).toBe('');
+        trackRoot(root);
+        const apachectl = join(root, 'apachectl');
+        const url = `http://127.0.0.1:${port}/`;
+        const pid = async () => (await getJson<{ pid: number }>(url)).json.pid;
+        try {
+          expect((await run(apachectl, ['start'])).code).toBe(0);
+          const before = await waitFor(pid, 20_000, 'the app');
+          const reload = await run(apachectl, ['reload-app']);
+          expect(reload).toMatchObject({
+            code: 0,
+            stdout: expect.stringContaining('1 mod_wsgi daemon process(es)'),
+          });
+          await waitFor(async () => (await pid()) !== before, 20_000, 'an answer from a new daemon process');
+        } finally {
+          await run(apachectl, ['stop']); // stopAll (trackRoot) kills what a failed stop leaves
+        }
       });
 
       it('--request-timeout: a request that overruns fails, the daemon is replaced and serves', async () => {
