@@ -3,10 +3,10 @@
  * with every module a user may have (Debian 12's 4.9.4, 5.0.2 and 6.0.5 built from the archives
  * in $EXPRESS_WSGI_TEST_MODULE_SOURCES; test/helpers/modules.ts), not only the one the rest of
  * the suite runs on: HTTPS, trusted proxy headers, the process group and interpreter named, the
- * warnings filters, reloading on a change (entry point, imported module), SIGUSR2's reload under
- * load, apachectl reload-app, and --request-timeout. Hello world, the welcome page's version and the refusals are in
- * modules.test.ts; the 6.x-only options in module-6x.test.ts.
- *
+ * warnings filters, --server-metrics, reloading on a change (entry point, imported module),
+ * SIGUSR2's reload under load, apachectl reload-app, and --request-timeout. Hello world, the
+ * welcome page's version and the refusals are in modules.test.ts; the 6.x-only options in
+ * module-6x.test.ts. *
  * One server per module serves the cases that leave it as they found it, in the order written
  * (the reloads come last among them, each starting from what the one before left); the request
  * timeout, which kills its daemon on purpose, has a server of its own, started beside it.
@@ -47,6 +47,8 @@ interface Seen {
   readonly process_group: string;
   readonly application_group: string;
   readonly warnoptions: readonly string[];
+  /** The keys of mod_wsgi.server_metrics() ([] when it returns None). */
+  readonly server_metrics: readonly string[];
 }
 
 const APP = 'features/modules/behaviour.wsgi';
@@ -130,6 +132,7 @@ if (modules.length > 0) {
               'matrix-app',
               '--python-warnings',
               'ignore::ResourceWarning',
+              '--server-metrics',
               '--reload-on-changes',
               // Where behaviour.wsgi's helper module is (the working directory is on the path).
               '--python-path',
@@ -170,6 +173,13 @@ if (modules.length > 0) {
           expect(s.process_group).toBe('matrix');
           expect(s.application_group).toBe('matrix-app');
           expect(s.warnoptions).toContain('ignore::ResourceWarning');
+        });
+
+        it('--server-metrics: mod_wsgi.server_metrics() reports on the Apache processes', async () => {
+          // None without it (so [] here): every module collects them only when asked.
+          expect((await seen()).server_metrics).toEqual(
+            expect.arrayContaining(['processes', 'server_limit']),
+          );
         });
 
         it('a changed entry point restarts the daemon before the next request', async () => {
