@@ -58,7 +58,13 @@ const urlPathOf = (d: Datagram) =>
 
 const datagrams = async (uiPort: number) => (await getJson<Datagram[]>(`http://127.0.0.1:${uiPort}/`)).json;
 
-const six = matrixModules('mod_wsgi 6.x features').filter((m) => atLeastSix(m.version));
+const modules = matrixModules('mod_wsgi 6.x features');
+const six = modules.filter((m) => atLeastSix(m.version));
+if (modules.length > 0 && six.length === 0) {
+  describe.skip('mod_wsgi 6.x features: no 6.x module among the archives given', () => {
+    it('needs a mod_wsgi 6 source archive', () => {});
+  });
+}
 
 /** The pid the app's daemon process answers with. */
 const pidOf = async (server: Server) => (await getJson<{ pid: number }>(`${server.url}/`)).json.pid;
@@ -98,7 +104,6 @@ function flushProbe(server: Server, cwd: string, name: string): Promise<string> 
   });
 }
 
-// describe.each refuses an empty table: without a 6.x archive there is nothing to run here.
 if (six.length > 0) {
   describe.each(six.map((m) => [`${m.label} (${m.version})`, m] as const))(
     'with the %s module',
