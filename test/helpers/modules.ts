@@ -24,6 +24,8 @@ import {
 } from 'node:fs';
 import { basename, join } from 'node:path';
 
+import { describe, it } from '@jest/globals';
+
 export const SOURCES_VARIABLE = 'EXPRESS_WSGI_TEST_MODULE_SOURCES';
 
 /** One module the tests can load. */
@@ -182,4 +184,26 @@ export function debianModule(): BuiltModule {
     encoding: 'utf8',
   });
   return { label: 'Debian', path, version: deb.replace(/^\d+:/, '').replace(/-[^-]*$/, '') };
+}
+
+/** Whether a module's version ("6.0.5") is 6.0 or later, the first with the 6.x-only options. */
+export const atLeastSix = (version: string): boolean => Number(version.split('.')[0]) >= 6;
+
+/**
+ * The modules an integration file of the matrix runs against: Debian's, then one built from each
+ * archive in $EXPRESS_WSGI_TEST_MODULE_SOURCES (built or found in the cache while the file is
+ * collected, since its cases depend on each module's version). Without the variable: none, and
+ * one plain line in the run's output saying how to enable `what`, with a skipped placeholder.
+ */
+export function matrixModules(what: string): readonly BuiltModule[] {
+  if (moduleSources().length > 0) {
+    return [debianModule(), ...builtModules()];
+  }
+  const how = `${what} skipped: set ${SOURCES_VARIABLE}="…/mod_wsgi-5.0.2.tar.gz …/mod_wsgi-6.0.5.tar.gz" to run it (.ci/run does when ../shared/vendor exists)`;
+  // jest's console.* would add a stack location to the line.
+  process.stderr.write(`${how}\n`);
+  describe.skip(how, () => {
+    it('needs the source archives', () => {});
+  });
+  return [];
 }

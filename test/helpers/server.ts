@@ -18,7 +18,7 @@ import { request } from 'node:http';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 
-import { afterAll } from '@jest/globals';
+import { afterAll, beforeAll } from '@jest/globals';
 
 import {
   CLI,
@@ -182,6 +182,28 @@ async function startOnce(args: readonly string[], options: StartOptions, cwd: st
     throw /Address already in use/.test(err + log) ? new PortTaken(message) : new Error(message);
   }
   return server;
+}
+
+/**
+ * One server for all the tests of a describe block (which must not stopAll after each): started
+ * by `start` in a beforeAll, stopped in an afterAll. The returned function gives it to the tests.
+ */
+export function serverForAll(start: () => Promise<Server>): () => Server {
+  let server: Server | undefined;
+  beforeAll(async () => {
+    server = await start();
+  });
+  afterAll(async () => {
+    if (server) {
+      await stopServer(server);
+    }
+  });
+  return () => {
+    if (!server) {
+      throw new Error('the shared server is started in beforeAll: use it in a test');
+    }
+    return server;
+  };
 }
 
 /**

@@ -4,32 +4,47 @@
  * $EXPRESS_WSGI_TEST_MODULE_SOURCES (test/helpers/modules.ts); each one, and Debian's as the
  * baseline, goes through setup-server + Apache's configtest with many features on, and serves
  * real requests in daemon and embedded mode. Options a module lacks must be refused before
- * anything is written, naming the option, the version needed and the version found.
+ * anything is written, naming the option, the version needed and the version found. What the
+ * module does with the options it has: module-behaviour.test.ts (every module) and
+ * module-6x.test.ts (the 6.x-only options).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 
+import { type Spec } from '../../src/options/define.js';
+import { SCHEMA } from '../../src/options/schema.js';
 import { cleanEnv, runTool, setupAndConfigtest, setupServer } from '../helpers/configtest.js';
 import { configMatrix } from '../helpers/matrix.js';
-import {
-  type BuiltModule,
-  builtModules,
-  debianModule,
-  moduleSources,
-  SOURCES_VARIABLE,
-} from '../helpers/modules.js';
-import { CLI, get, makeWorkdir, startServer, stopAll } from '../helpers/server.js';
+import { atLeastSix, matrixModules } from '../helpers/modules.js';
+import { CLI, get, startServer, stopAll } from '../helpers/server.js';
 
 jest.setTimeout(60_000);
 
-/** The options that came with mod_wsgi 6.0 (minModWsgi in src/features), each with a valid value. */
+/** The options that came with mod_wsgi 6.0 that configtest takes on this machine, each with a valid value. */
 const SIX_ONLY: readonly (readonly string[])[] = [
   ['--interrupt-timeout', '5'],
   ['--response-flush-delay', '10'],
   ['--switch-interval', '0.01'],
 ];
+
+/**
+ * A valid use of every option the schema gates on mod_wsgi 6 (minModWsgi), for the refusals by an
+ * older module: a test below fails when an option gains a minModWsgi without a row here.
+ */
+const NEEDS_SIX: Record<string, readonly string[]> = {
+  '--interrupt-timeout': ['--interrupt-timeout', '5'],
+  '--response-flush-delay': ['--response-flush-delay', '10'],
+  '--switch-interval': ['--switch-interval', '0.01'],
+  '--free-threading': ['--free-threading'],
+  '--telemetry-service': ['--telemetry-service', 'unix:/tmp/telemetry.sock'],
+  '--enable-telemetry': ['--enable-telemetry'],
+  '--telemetry-ui-port': ['--telemetry-ui-port', '9999'],
+  '--telemetry-interval': ['--telemetry-interval', '2'],
+  '--slow-requests': ['--slow-requests', '1'],
+  '--telemetry-options': ['--telemetry-options', '+CaptureUserAgent'],
+};
 
 /** Many features at once: what configtest must accept from every module. */
 const MANY_FEATURES = [
@@ -70,19 +85,14 @@ const MANY_FEATURES = [
   'info',
 ];
 
-const atLeastSix = (version: string) => Number(version.split('.')[0]) >= 6;
+const modules = matrixModules('mod_wsgi module matrix');
 
-// Built (or found in the cache) while the file is collected: the cases depend on each module's version.
-const modules: readonly BuiltModule[] = moduleSources().length > 0 ? [debianModule(), ...builtModules()] : [];
+it('the refusal table names every option the schema gates on mod_wsgi 6', () => {
+  const gated = (SCHEMA as readonly Spec[]).filter((spec) => spec.minModWsgi === '6.0.0' && !spec.refused);
+  expect(Object.keys(NEEDS_SIX).sort()).toEqual(gated.map((spec) => `--${spec.name}`).sort());
+});
 
-if (modules.length === 0) {
-  const how = `mod_wsgi module matrix skipped: set ${SOURCES_VARIABLE}="…/mod_wsgi-5.0.2.tar.gz …/mod_wsgi-6.0.5.tar.gz" to run it (.ci/run does when ../shared/vendor exists)`;
-  // One plain line in the run's output (jest's console.* would add a stack location to it).
-  process.stderr.write(`${how}\n`);
-  describe.skip(how, () => {
-    it('needs the source archives', () => {});
-  });
-} else {
+if (modules.length > 0) {
   const matrix = configMatrix('modules', {
     dirs: ['static', 'pylib'],
     files: {
@@ -114,26 +124,19 @@ if (modules.length === 0) {
         }
       });
 
-      // A 6.x module has every option: the configtest case above shows they are emitted.
-      (atLeastSix(m.version) ? it.skip : it)(
-        'options the module lacks are refused naming option, needed and found version; nothing written',
-        async () => {
-          const { path, version } = m;
-          const ws = matrix.ws;
-          for (const option of SIX_ONLY) {
-            const root = join(ws, 'roots', `refused-${m.label}${option[0]}`);
-            const setup = await setupServer(
-              ['app.wsgi', ...option, '--mod-wsgi-module', path, '--server-root', root],
-              ws,
-            );
-            expect(setup.status).toBe(2);
-            expect(setup.stderr).toContain(
-              `${option[0]} needs mod_wsgi >= 6.0.0, found ${version} (${path})`,
-            );
-            expect(existsSync(root)).toBe(false);
-          }
-        },
-      );
+      // Options the module lacks are refused naming the option, the version needed and the one
+      // found, before anything is written. A 6.x module has them all: module-6x.test.ts runs them.
+      if (!atLeastSix(m.version)) {
+        matrix.itRefusesBeforeWriting(
+          Object.fromEntries(
+            Object.entries(NEEDS_SIX).map(([option, args]) => [
+              option,
+              { args, message: `${option} needs mod_wsgi >= 6.0.0, found ${m.version} (${m.path}).` },
+            ]),
+          ),
+          (r) => ['app.wsgi', ...r.args, '--mod-wsgi-module', m.path],
+        );
+      }
 
       // README "A newer mod_wsgi (pip install mod_wsgi)": an activated environment puts its
       // mod_wsgi-express on PATH, and express-wsgi loads that environment's module.
@@ -181,71 +184,4 @@ if (modules.length === 0) {
       });
     },
   );
-
-  const six = modules.filter((m) => atLeastSix(m.version));
-  // describe.each refuses an empty table: without a 6.x archive there is nothing to run here.
-  if (six.length > 0) {
-    describe.each(six.map((m) => [m.label, m] as const))(
-      '6.x features end to end with the %s module',
-      (_, m) => {
-        it("--switch-interval sets the daemon's Python thread switch interval", async () => {
-          const cwd = makeWorkdir();
-          writeFileSync(
-            join(cwd, 'interval.wsgi'),
-            'import sys\n\n\ndef application(environ, start_response):\n' +
-              "    start_response('200 OK', [('Content-Type', 'text/plain')])\n" +
-              '    return [repr(sys.getswitchinterval()).encode()]\n',
-            { mode: 0o644 },
-          );
-          const server = await startServer(
-            ['interval.wsgi', '--mod-wsgi-module', m.path, '--switch-interval', '0.02'],
-            {
-              cwd,
-            },
-          );
-          const res = await get(`${server.url}/`);
-          expect([res.status, res.text]).toEqual([200, '0.02']);
-        });
-
-        it('--request-timeout with --interrupt-timeout turns a stuck request into a 504, and the daemon recovers', async () => {
-          const { path } = m;
-          const cwd = makeWorkdir();
-          // Stuck in Python code: the RequestTimeout exception mod_wsgi injects is raised only between
-          // bytecodes (a request blocked in C, e.g. one time.sleep(600), is not interruptible: after
-          // the interrupt timeout the daemon is restarted and the client gets a 502 instead).
-          writeFileSync(
-            join(cwd, 'stuck.wsgi'),
-            'import time\n\n\ndef application(environ, start_response):\n' +
-              "    if environ.get('QUERY_STRING') == 'stuck':\n" +
-              '        while True:\n            time.sleep(0.05)\n' +
-              "    start_response('200 OK', [('Content-Type', 'text/plain')])\n" +
-              "    return [str(__import__('os').getpid()).encode()]\n",
-            { mode: 0o644 },
-          );
-          const server = await startServer(
-            [
-              'stuck.wsgi',
-              '--mod-wsgi-module',
-              path,
-              '--processes',
-              '1',
-              '--threads',
-              '1',
-              '--request-timeout',
-              '2',
-              '--interrupt-timeout',
-              '2',
-            ],
-            { cwd },
-          );
-          const before = await get(`${server.url}/`);
-          const stuck = await get(`${server.url}/?stuck`, {}, 30_000);
-          expect(stuck.status).toBe(504);
-          // The same process (no restart) serves again on its single thread.
-          const after = await get(`${server.url}/`);
-          expect([after.status, after.text]).toEqual([200, before.text]);
-        });
-      },
-    );
-  }
 }

@@ -57,7 +57,14 @@ export function resolve(input: FeatureInput): ServicesResult {
   const modules: string[] = [];
 
   const { debug, gdb } = debugOf(input, warnings, directories);
-  const { telemetry, service: telemetryService } = telemetryOf(input, warnings);
+  const {
+    telemetry,
+    service: telemetryService,
+    directory: telemetryDirectory,
+  } = telemetryOf(input, warnings);
+  if (telemetryDirectory) {
+    directories.push(telemetryDirectory);
+  }
   const services = servicesOf(input, telemetryService ? [telemetryService] : [], warnings);
   const docs = docsOf(input, warnings);
 

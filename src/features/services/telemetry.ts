@@ -1,7 +1,7 @@
 /** mod_wsgi 6 telemetry: --telemetry-service, or the ingester --enable-telemetry runs as a service. */
 import { dirname, join, resolve as resolvePath } from 'node:path';
 
-import type { FeatureInput } from '../../config.js';
+import type { ExtraDirectory, FeatureInput } from '../../config.js';
 import { badValue, UsageError } from '../../errors.js';
 import { isDirectory } from '../../resolve/files.js';
 import { requirePackage } from './python.js';
@@ -11,7 +11,12 @@ import type { Telemetry } from './types.js';
 export function telemetryOf(
   input: FeatureInput,
   warnings: string[],
-): { telemetry: Telemetry | undefined; service: ServiceSpec | undefined } {
+): {
+  telemetry: Telemetry | undefined;
+  service: ServiceSpec | undefined;
+  /** The ingester's own directory, for its socket (--enable-telemetry). */
+  directory?: ExtraDirectory;
+} {
   const { opts, ctx, core } = input;
   if (opts.enableTelemetry && opts.telemetryService) {
     throw new UsageError(
@@ -20,6 +25,7 @@ export function telemetryOf(
   }
   let target: string | undefined;
   let ingester: Telemetry['ingester'];
+  let directory: ExtraDirectory | undefined;
   if (opts.telemetryService) {
     const m = /^unix:(.+)$/.exec(opts.telemetryService);
     if (!m) {
@@ -40,7 +46,10 @@ export function telemetryOf(
     target = `unix:${socket}`;
   } else if (opts.enableTelemetry) {
     requirePackage('enable-telemetry', 'mod_wsgi.telemetry.server', 'mod_wsgi-telemetry', undefined, input);
-    const socket = join(core.paths.serverRoot, 'telemetry.sock');
+    // The ingester binds its socket as the account the service runs as (--user, when started as
+    // root), which cannot write in root's server root: the socket goes in a directory given to it.
+    directory = { path: join(core.paths.serverRoot, 'telemetry'), mode: 0o755, owned: true };
+    const socket = join(directory.path, 'telemetry.sock');
     target = `unix:${socket}`;
     ingester = {
       script: join(core.paths.serverRoot, 'telemetry-service.py'),
@@ -84,5 +93,6 @@ export function telemetryOf(
       ingester,
     },
     service: ingester && { name: 'telemetry', script: ingester.script },
+    directory,
   };
 }

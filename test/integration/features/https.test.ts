@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { setupAndConfigtest, setupServer } from '../../helpers/configtest.js';
 import { configMatrix } from '../../helpers/matrix.js';
 import { FIXTURES, freePort, get, getJson, type Server, startServer, stopAll } from '../../helpers/server.js';
+import { selfSigned } from '../../helpers/tls.js';
 
 jest.setTimeout(60_000);
 
@@ -30,25 +31,9 @@ function openssl(...args: string[]): void {
 
 /** Certificates for the cases: self-signed ones, a CA and a client certificate it signed. */
 function makeCertificates(): void {
-  const selfSigned = (name: string, cn: string) =>
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${cn}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-    );
-  selfSigned('site', 'localhost');
-  selfSigned('other', 'other');
-  selfSigned('ca', 'Test CA');
+  selfSigned(certs, 'site', 'localhost');
+  selfSigned(certs, 'other', 'other');
+  selfSigned(certs, 'ca', 'Test CA');
   // A client certificate signed by that CA.
   openssl(
     'req',

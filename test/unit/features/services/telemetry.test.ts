@@ -142,8 +142,15 @@ describe('telemetry (mod_wsgi >= 6.0)', () => {
 
   it('--enable-telemetry runs the ingester as the service "telemetry" and reports to its socket', () => {
     const config = run({ 'enable-telemetry': true, 'telemetry-ui-port': '9123' }, { version: SIX });
-    const target = `unix:${join(root(), 'telemetry.sock')}`;
+    const target = `unix:${join(root(), 'telemetry', 'telemetry.sock')}`;
     expect(svc(config).telemetry?.target).toBe(target);
+    // The ingester binds the socket as the service's account: a directory of its own, given to
+    // that account when started as root (root's server root is not its to write in).
+    expect(svc(config).directories).toContainEqual({
+      path: join(root(), 'telemetry'),
+      mode: 0o755,
+      owned: true,
+    });
     const [service] = svc(config).services;
     expect(service).toMatchObject({ name: 'telemetry', script: join(root(), 'telemetry-service.py') });
     const script = fileOf(config, join(root(), 'telemetry-service.py'));
