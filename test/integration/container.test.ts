@@ -22,6 +22,8 @@ afterEach(removeContainers);
 
 /** The exit status examples/docker/README.md documents for `docker stop`. */
 const STOP_STATUS = 0;
+/** ... and for an application that cannot be imported. */
+const BROKEN_APP_STATUS = 1;
 
 describeWithPodman('the example image in podman', () => {
   beforeAll(async () => {
@@ -116,10 +118,24 @@ describeWithPodman('the example image in podman', () => {
     expect(daemons).toHaveLength(3);
   });
 
-  it('a broken app: the Python error is in podman logs', async () => {
+  it('a broken app: the container exits with status 1 before serving, the Python error in podman logs', async () => {
     const app = appDir({ 'broken.wsgi': 'import-error.wsgi' });
     const container = await runExample('broken', {
       run: ['--volume', `${app}:/app:ro`],
+      args: ['broken.wsgi'],
+    });
+    expect(await exitOf(container.name)).toEqual({ status: BROKEN_APP_STATUS, running: false });
+    const logs = await podman(['logs', container.name]);
+    expect(logs.stderr).toContain('File "/app/broken.wsgi", line 2');
+    expect(logs.stderr).toContain("ModuleNotFoundError: No module named 'express_wsgi_no_such_module'");
+    // The entry point stopped before Apache: it never started.
+    expect(logs.stderr).not.toMatch(/resuming normal operations/);
+  });
+
+  it('a broken app with EXPRESS_WSGI_CHECK_APP=0: Apache serves 500s, the Python error in podman logs', async () => {
+    const app = appDir({ 'broken.wsgi': 'import-error.wsgi' });
+    const container = await runExample('broken-unchecked', {
+      run: ['--volume', `${app}:/app:ro`, '--env', 'EXPRESS_WSGI_CHECK_APP=0'],
       args: ['broken.wsgi'],
     });
     await waitFor(
@@ -137,5 +153,6 @@ describeWithPodman('the example image in podman', () => {
       'the traceback in the logs',
     );
     expect(logs.stderr).toContain("ModuleNotFoundError: No module named 'express_wsgi_no_such_module'");
+    expect(logs.stderr).not.toContain('check-app:');
   });
 });
