@@ -13,10 +13,10 @@
 # once, with or without `-i`; `-i` alone gives pipes and no terminal, hence no resize to fear.
 # Either descriptor being a terminal is taken as a terminal, to be on the safe side.
 #
-# Before either, the application is imported once (`apachectl check-app`), as its mod_wsgi process
-# will import it: an application that cannot be imported (a syntax error, a missing module, an
-# exception at import) stops the container with status 1 and the traceback in its logs, rather
-# than leaving Apache up to answer every request with a 500.
+# Before Apache starts, either way, the application is imported once (`apachectl check-app`), as
+# its mod_wsgi process will import it: an application that cannot be imported (a syntax error, a
+# missing module, an exception at import) stops the container with status 1 and the traceback in
+# its logs, rather than leaving Apache up to answer every request with a 500.
 #   EXPRESS_WSGI            the express-wsgi command, split on spaces (default: express-wsgi)
 #   EXPRESS_WSGI_ROOT       the server root (default: /srv/express-wsgi)
 #   EXPRESS_WSGI_CHECK_APP  0 skips that import (for an application whose import must not run twice)
@@ -31,7 +31,16 @@ EXPRESS_WSGI_CHECK_APP=${EXPRESS_WSGI_CHECK_APP:-1}
 $EXPRESS_WSGI setup-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
 
 if [ "$EXPRESS_WSGI_CHECK_APP" != 0 ]; then
-  "$EXPRESS_WSGI_ROOT/apachectl" check-app || exit
+  # Meanwhile this shell is PID 1, which gets no signal it does not handle: an import that hangs
+  # would make `docker stop` wait for its grace period and SIGKILL. The check runs in the
+  # background so that `wait` returns on SIGTERM or SIGINT, which then end it.
+  check=
+  trap 'kill "$check" 2>/dev/null; exit 143' TERM
+  trap 'kill "$check" 2>/dev/null; exit 130' INT
+  "$EXPRESS_WSGI_ROOT/apachectl" check-app &
+  check=$!
+  wait "$check" || exit
+  trap - TERM INT
 fi
 
 if [ -t 0 ] || [ -t 1 ]; then

@@ -22,8 +22,9 @@ afterEach(removeContainers);
 
 /** The exit status examples/docker/README.md documents for `docker stop`. */
 const STOP_STATUS = 0;
-/** ... and for an application that cannot be imported. */
+/** ... for an application that cannot be imported, and for a stop while it is being imported. */
 const BROKEN_APP_STATUS = 1;
+const STOPPED_IN_CHECK_STATUS = 143;
 
 describeWithPodman('the example image in podman', () => {
   beforeAll(async () => {
@@ -130,6 +131,20 @@ describeWithPodman('the example image in podman', () => {
     expect(logs.stderr).toContain("ModuleNotFoundError: No module named 'express_wsgi_no_such_module'");
     // The entry point stopped before Apache: it never started.
     expect(logs.stderr).not.toMatch(/resuming normal operations/);
+  });
+
+  it('an import that hangs: podman stop ends the check at once, with the documented status', async () => {
+    const app = appDir({ 'hang.wsgi': 'import-hang.wsgi' });
+    const container = await runExample('hang', { run: ['--volume', `${app}:/app:ro`], args: ['hang.wsgi'] });
+    await waitFor(
+      async () => (await podman(['logs', container.name])).stderr.includes('importing /app/hang.wsgi'),
+      60_000,
+      'the check to import the application',
+      200,
+    );
+    // Past the grace period podman sends SIGKILL: the status would then be 137.
+    await podmanOk(['stop', '--time', '20', container.name], { timeoutMs: 60_000 });
+    expect(await exitOf(container.name)).toEqual({ status: STOPPED_IN_CHECK_STATUS, running: false });
   });
 
   it('a broken app with EXPRESS_WSGI_CHECK_APP=0: Apache serves 500s, the Python error in podman logs', async () => {
