@@ -167,6 +167,8 @@ export interface CoreConfig {
     readonly envvars: string;
     readonly rewriteRules: string;
     readonly handler: string;
+    /** What `apachectl check-app` runs: imports the app once, as its process would (app-check.ts). */
+    readonly checkApp: string;
     readonly welcome: string;
     readonly pidFile: string;
     readonly documentRoot: string;
@@ -219,6 +221,8 @@ export interface CoreConfig {
     readonly reloading: boolean;
     readonly reloadOnChanges: boolean;
   };
+  /** How `apachectl check-app` imports the app before Apache starts; undefined for a static site. */
+  readonly appCheck?: AppCheck;
   readonly directoryIndex?: string;
   readonly directoryListing: boolean;
   readonly aliases: readonly UrlAlias[];
@@ -257,6 +261,30 @@ export interface CoreConfig {
   /** Things worth telling the user that are not errors. */
   readonly warnings: readonly string[];
 }
+
+/**
+ * `apachectl check-app` (templates/check-app.py.hbs): the interpreter and environment the app's
+ * process would import it with, so that a broken app fails before Apache starts.
+ */
+export type AppCheck =
+  | {
+      /** The app's interpreter: --python-home's bin/python, else the one mod_wsgi embeds. */
+      readonly python: string;
+      /**
+       * The same interpreter with every link resolved (the installed binary, not a file in the
+       * environment): run as root, it starts isolated (-I -S), drops to the app's account and
+       * only then starts `python`, so nothing of the environment runs as root.
+       */
+      readonly isolatedPython: string;
+      /** Added to sys.path before the import, as mod_wsgi's python-path= / WSGIPythonPath do. */
+      readonly pythonPath: readonly string[];
+      /** HOME, USER and LOGNAME of the account, which mod_wsgi sets in daemon processes (not embedded). */
+      readonly accountEnvironment: boolean;
+    }
+  | {
+      /** Why there is nothing to import with (one sentence, printed by check-app). */
+      readonly missing: string;
+    };
 
 /**
  * The WSGIDaemonProcess line of the app, one field per option; templates/httpd.conf.hbs prints

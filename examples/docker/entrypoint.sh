@@ -12,20 +12,41 @@
 # swallows SIGWINCH. `-t` gives the container the pseudo-terminal as stdin, stdout and stderr at
 # once, with or without `-i`; `-i` alone gives pipes and no terminal, hence no resize to fear.
 # Either descriptor being a terminal is taken as a terminal, to be on the safe side.
-#   EXPRESS_WSGI       the express-wsgi command, split on spaces (default: express-wsgi)
-#   EXPRESS_WSGI_ROOT  the server root (default: /srv/express-wsgi)
+#
+# Before Apache starts, either way, the application is imported once (`apachectl check-app`), as
+# its mod_wsgi process will import it: an application that cannot be imported (a syntax error, a
+# missing module, an exception at import) stops the container with status 1 and the traceback in
+# its logs, rather than leaving Apache up to answer every request with a 500.
+#   EXPRESS_WSGI            the express-wsgi command, split on spaces (default: express-wsgi)
+#   EXPRESS_WSGI_ROOT       the server root (default: /srv/express-wsgi)
+#   EXPRESS_WSGI_CHECK_APP  0 skips that import (for an application whose import must not run twice)
 set -eu
 
 EXPRESS_WSGI=${EXPRESS_WSGI:-express-wsgi}
 EXPRESS_WSGI_ROOT=${EXPRESS_WSGI_ROOT:-/srv/express-wsgi}
+EXPRESS_WSGI_CHECK_APP=${EXPRESS_WSGI_CHECK_APP:-1}
 
-if [ -t 0 ] || [ -t 1 ]; then
-  # shellcheck disable=SC2086 # EXPRESS_WSGI may be a command with arguments, e.g. "node dist/cli.js"
-  exec $EXPRESS_WSGI start-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
+# The arguments come before --server-root, which must match the apachectl run below.
+# shellcheck disable=SC2086 # EXPRESS_WSGI may be a command with arguments, e.g. "node dist/cli.js"
+$EXPRESS_WSGI setup-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
+
+if [ "$EXPRESS_WSGI_CHECK_APP" != 0 ]; then
+  # Meanwhile this shell is PID 1, which gets no signal it does not handle: an import that hangs
+  # would make `docker stop` wait for its grace period and SIGKILL. The check runs in the
+  # background so that `wait` returns on SIGTERM or SIGINT, which then end it.
+  check=
+  trap 'kill "$check" 2>/dev/null; exit 143' TERM
+  trap 'kill "$check" 2>/dev/null; exit 130' INT
+  "$EXPRESS_WSGI_ROOT/apachectl" check-app &
+  check=$!
+  wait "$check" || exit
+  trap - TERM INT
 fi
 
-# The arguments come before --server-root, which must match the apachectl started below.
-# shellcheck disable=SC2086
-$EXPRESS_WSGI setup-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
+if [ -t 0 ] || [ -t 1 ]; then
+  # start-server writes the same server root again (it always does) and then supervises Apache.
+  # shellcheck disable=SC2086
+  exec $EXPRESS_WSGI start-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
+fi
 
 exec "$EXPRESS_WSGI_ROOT/apachectl" start -DFOREGROUND

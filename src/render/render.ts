@@ -41,6 +41,9 @@ export function render(config: ServerConfig): RenderedFile[] {
   ];
   if (config.app) {
     files.push({ path: paths.handler, content: template('handler.wsgi')(data), mode: 0o644 });
+    if (config.appCheck && 'python' in config.appCheck) {
+      files.push({ path: paths.checkApp, content: template('check-app.py')(data), mode: 0o644 });
+    }
     if (config.app.welcome) {
       files.push({ path: paths.welcome, content: template('welcome.wsgi')(data), mode: 0o644 });
     }

@@ -7,6 +7,7 @@ import type { Context, CoreConfig, Discovery } from '../config.js';
 import { UsageError } from '../errors.js';
 import type { Options } from '../options/schema.js';
 import { accountsOf } from './accounts.js';
+import { appCheckOf } from './app-check.js';
 import {
   appOf,
   appPathsOutside,
@@ -71,6 +72,9 @@ export function resolveCore(
         })
       : undefined;
   const app = appOf(opts, served, paths.welcome);
+  const appCheck = app
+    ? appCheckOf(ctx.host, discovery, { home: pythonHome, path: pythonPath }, mode)
+    : undefined;
   const log = logOf(opts, paths.logDirectory, ctx, discovery);
 
   const envvarsScript = opts.envvarsScript
@@ -117,6 +121,7 @@ export function resolveCore(
     ...applicationGroupOf(opts),
     capacity: { processes, threads },
     app,
+    appCheck,
     directoryIndex: opts.directoryIndex,
     directoryListing: opts.directoryListing,
     aliases: aliasesOf(opts, ctx),

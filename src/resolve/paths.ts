@@ -129,6 +129,7 @@ export function pathsOf(
     envvars: join(serverRoot, 'envvars'),
     rewriteRules: join(serverRoot, 'rewrite.conf'),
     handler: join(serverRoot, 'handler.wsgi'),
+    checkApp: join(serverRoot, 'check-app.py'),
     welcome: join(serverRoot, 'welcome.wsgi'),
     pidFile: opts.pidFile ? resolvePath(ctx.cwd, opts.pidFile) : join(serverRoot, 'httpd.pid'),
     documentRoot: documentRootOption

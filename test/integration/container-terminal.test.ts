@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeAll, expect, it, jest } from '@jest/globals';
 
-import { buildExampleImage, exampleRun, exitOf, waitForAnswer } from '../helpers/example-image.js';
+import { appDir, buildExampleImage, exampleRun, exitOf, waitForAnswer } from '../helpers/example-image.js';
 import { describeWithPodman, PODMAN_GLOBAL, podmanOk, removeContainers } from '../helpers/podman.js';
 import { FIXTURES, GiveUp, waitFor } from '../helpers/server.js';
 
@@ -22,8 +22,11 @@ afterEach(async () => {
 });
 
 /** `podman run -t` on a new pseudo-terminal (fixtures/pty-run.py), as from a terminal emulator. */
-async function runOnTerminal(what: string) {
-  const { name, url, argv } = await exampleRun(what, { run: ['--tty'] });
+async function runOnTerminal(
+  what: string,
+  options: { run?: readonly string[]; args?: readonly string[] } = {},
+) {
+  const { name, url, argv } = await exampleRun(what, { ...options, run: ['--tty', ...(options.run ?? [])] });
   const child = spawn('python3', [join(FIXTURES, 'pty-run.py'), 'podman', ...PODMAN_GLOBAL, ...argv], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -84,5 +87,21 @@ describeWithPodman('the example image on a terminal (podman run -t)', () => {
     expect((await fetch(container.url)).status).toBe(200);
     await podmanOk(['kill', '--signal', 'INT', container.name]);
     expect(await exitOf(container.name)).toEqual({ status: 0, running: false });
+  });
+
+  it('a broken app exits with status 1 on a terminal too, the traceback on it', async () => {
+    const app = appDir({ 'broken.wsgi': 'import-error.wsgi' });
+    const container = await runOnTerminal('tty-broken', {
+      run: ['--volume', `${app}:/app:ro`],
+      args: ['broken.wsgi'],
+    });
+    const exit = await exitOf(container.name).catch((error: Error) => {
+      throw new Error(`${error.message}\n${container.output()}`);
+    });
+    expect(exit).toEqual({ status: 1, running: false });
+    expect(container.output()).toContain(
+      "ModuleNotFoundError: No module named 'express_wsgi_no_such_module'",
+    );
+    expect(container.output()).not.toMatch(/resuming normal operations/);
   });
 });

@@ -22,6 +22,9 @@ afterEach(removeContainers);
 
 /** The exit status examples/docker/README.md documents for `docker stop`. */
 const STOP_STATUS = 0;
+/** ... for an application that cannot be imported, and for a stop while it is being imported. */
+const BROKEN_APP_STATUS = 1;
+const STOPPED_IN_CHECK_STATUS = 143;
 
 describeWithPodman('the example image in podman', () => {
   beforeAll(async () => {
@@ -116,10 +119,38 @@ describeWithPodman('the example image in podman', () => {
     expect(daemons).toHaveLength(3);
   });
 
-  it('a broken app: the Python error is in podman logs', async () => {
+  it('a broken app: the container exits with status 1 before serving, the Python error in podman logs', async () => {
     const app = appDir({ 'broken.wsgi': 'import-error.wsgi' });
     const container = await runExample('broken', {
       run: ['--volume', `${app}:/app:ro`],
+      args: ['broken.wsgi'],
+    });
+    expect(await exitOf(container.name)).toEqual({ status: BROKEN_APP_STATUS, running: false });
+    const logs = await podman(['logs', container.name]);
+    expect(logs.stderr).toContain('File "/app/broken.wsgi", line 2');
+    expect(logs.stderr).toContain("ModuleNotFoundError: No module named 'express_wsgi_no_such_module'");
+    // The entry point stopped before Apache: it never started.
+    expect(logs.stderr).not.toMatch(/resuming normal operations/);
+  });
+
+  it('an import that hangs: podman stop ends the check at once, with the documented status', async () => {
+    const app = appDir({ 'hang.wsgi': 'import-hang.wsgi' });
+    const container = await runExample('hang', { run: ['--volume', `${app}:/app:ro`], args: ['hang.wsgi'] });
+    await waitFor(
+      async () => (await podman(['logs', container.name])).stderr.includes('importing /app/hang.wsgi'),
+      60_000,
+      'the check to import the application',
+      200,
+    );
+    // Past the grace period podman sends SIGKILL: the status would then be 137.
+    await podmanOk(['stop', '--time', '20', container.name], { timeoutMs: 60_000 });
+    expect(await exitOf(container.name)).toEqual({ status: STOPPED_IN_CHECK_STATUS, running: false });
+  });
+
+  it('a broken app with EXPRESS_WSGI_CHECK_APP=0: Apache serves 500s, the Python error in podman logs', async () => {
+    const app = appDir({ 'broken.wsgi': 'import-error.wsgi' });
+    const container = await runExample('broken-unchecked', {
+      run: ['--volume', `${app}:/app:ro`, '--env', 'EXPRESS_WSGI_CHECK_APP=0'],
       args: ['broken.wsgi'],
     });
     await waitFor(
@@ -137,5 +168,6 @@ describeWithPodman('the example image in podman', () => {
       'the traceback in the logs',
     );
     expect(logs.stderr).toContain("ModuleNotFoundError: No module named 'express_wsgi_no_such_module'");
+    expect(logs.stderr).not.toContain('check-app:');
   });
 });

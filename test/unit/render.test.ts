@@ -147,12 +147,12 @@ describe('which files and modes', () => {
     [
       'the welcome page',
       {},
-      ['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf', 'handler.wsgi', 'welcome.wsgi'],
+      ['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf', 'handler.wsgi', 'check-app.py', 'welcome.wsgi'],
     ],
     [
       'an application',
       { app: 'app.wsgi' },
-      ['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf', 'handler.wsgi'],
+      ['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf', 'handler.wsgi', 'check-app.py'],
     ],
     [
       'static files',

@@ -1,0 +1,59 @@
+/**
+ * `apachectl check-app` imports the app with the interpreter its mod_wsgi process has: the
+ * --python-home environment's own bin/python, else the Python mod_wsgi was built for.
+ */
+import { join } from 'node:path';
+
+import { describe, expect, it } from '@jest/globals';
+
+import { appCheckOf } from '../../../src/resolve/app-check.js';
+import { fakeHost, mkdirSync, symlinkSync, writeFileSync } from '../helpers/fake-fs.js';
+import { fakeAccounts, fakeDiscovery } from '../helpers/fakes.js';
+import { dir, run } from '../helpers/resolve-setup.js';
+
+const host = () => fakeHost({}, fakeAccounts(dir));
+
+describe('apachectl check-app: the interpreter', () => {
+  it('is the Python mod_wsgi embeds, without --python-home; daemons get the account environment', () => {
+    const config = run({ app: 'app.wsgi', 'python-path': 'pylib' });
+    expect(config.appCheck).toEqual({
+      python: fakeDiscovery().python,
+      isolatedPython: fakeDiscovery().python,
+      pythonPath: [join(dir, 'pylib')],
+      accountEnvironment: true,
+    });
+  });
+
+  it('keeps the inherited environment in embedded mode, as Apache children do', () => {
+    expect(run({ app: 'app.wsgi', 'embedded-mode': true }).appCheck).toMatchObject({
+      accountEnvironment: false,
+    });
+  });
+
+  it('is the environment bin/python with --python-home, run isolated as the binary it links to', () => {
+    const venv = join(dir, 'check-venv');
+    mkdirSync(join(venv, 'bin'), { recursive: true });
+    const installed = join(dir, 'check-installed-python3.11');
+    writeFileSync(installed, '#!/bin/sh\n', { mode: 0o755 });
+    symlinkSync(installed, join(venv, 'bin', 'python'));
+    const check = appCheckOf(host(), fakeDiscovery(), { home: venv, path: [] }, 'daemon');
+    expect(check).toMatchObject({ python: join(venv, 'bin', 'python'), isolatedPython: installed });
+  });
+
+  it('says what is missing when there is no interpreter to import with', () => {
+    const venv = join(dir, 'check-empty-venv');
+    mkdirSync(venv);
+    expect(appCheckOf(host(), fakeDiscovery(), { home: venv, path: [] }, 'daemon')).toEqual({
+      missing: `the Python environment ${venv} (--python-home) has no bin/python`,
+    });
+    const noPython = { ...fakeDiscovery(), python: undefined };
+    expect(appCheckOf(host(), noPython, { home: undefined, path: [] }, 'daemon')).toEqual({
+      missing:
+        'no interpreter of Python 3.11, the Python mod_wsgi was built for, was found in /usr/bin or /usr/local/bin',
+    });
+  });
+
+  it('is not needed for a static site', () => {
+    expect(run({ app: 'static', 'application-type': 'static' }).appCheck).toBeUndefined();
+  });
+});
