@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 
 import type { ServerConfig } from '../config.js';
+import type { Where } from './failure-report.js';
 import type { ApacheChild } from './spawn-apache.js';
 import type { Clock, Timers } from './timers.js';
 
@@ -35,6 +36,10 @@ export interface GenerationSeams {
   /** src/launch/daemons.ts#generationServing */
   readonly serving: (apachePid: number) => boolean;
   readonly writePidFile: (path: string, pid: number) => void;
+  /** How long the error log is now (src/launch/log-tail.ts#sizeOf). */
+  readonly logSize: (path: string) => number;
+  /** A full disk, when it explains a failed start (src/launch/failure-report.ts#diskFullExplains). */
+  readonly diskFull: (where: Where) => string | undefined;
   readonly removePidFile: (path: string, pid: number | undefined) => void;
   readonly removeFile: (path: string) => void;
   /** Only this generation's process group: its siblings of the same server root run on. */
@@ -202,6 +207,8 @@ export function generations(config: Config, seams: GenerationSeams): Generations
 
   const swap = async (over: () => boolean) => {
     const old = current;
+    const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
+    const logOffset = errorLog ? seams.logSize(errorLog) : 0;
     const next = start(old.n + 1);
     const timeoutMs = config.readyTimeout * 1000;
     const outcome = await poll(
@@ -229,10 +236,12 @@ export function generations(config: Config, seams: GenerationSeams): Generations
       // A stop reached every generation (src/launch/forward-signals.ts); the launcher ends.
       return;
     }
+    const disk = seams.diskFull({ serverRoot: config.paths.serverRoot, errorLog, logOffset });
     const why =
-      outcome === 'exited'
+      (outcome === 'exited'
         ? `it ${describeEnd(await next.end)} before it served`
-        : `it did not serve within ${config.readyTimeout} s (--ready-timeout)`;
+        : `it did not serve within ${config.readyTimeout} s (--ready-timeout)`) +
+      (disk ? ` (${disk.replace(/\.$/, '')})` : '');
     const where = config.log.toTerminal ? 'above' : `above and in ${config.log.errorLog}`;
     seams.err(
       `express-wsgi: the restart failed: a new Apache was started from ${config.paths.serverRoot}, but ${why}; ` +

@@ -9,7 +9,7 @@ import { err, out } from '../log.js';
 import type { ServerConfig } from '../config.js';
 import { generationServing, reloadApplication, stopDaemons } from './daemons.js';
 import type { HeldSignals } from './early-signals.js';
-import { reportOutcome } from './failure-report.js';
+import { diskFullExplains, reportOutcome } from './failure-report.js';
 import { killLeftovers } from './leftovers.js';
 import { watchForLoadFailure, watchImport } from './load-watch.js';
 import { sizeOf } from './log-tail.js';
@@ -42,6 +42,7 @@ const REAL: Seams = {
   },
   removePidFile: removeExitedPidFile,
   writePidFile,
+  diskFull: (where) => diskFullExplains(where),
   removeFile: (path) => rmSync(path, { force: true }),
   killLeftovers: (pgid, root, uids, scanRoot) => killLeftovers(pgid, root, uids, scanRoot),
   report: reportOutcome,

@@ -43,6 +43,7 @@ export interface Seams {
   readonly watchLoad: (errorLog: string, offset: number, stopped: () => boolean, hangMs: number) => void;
   readonly removePidFile: (pidFile: string, pid: number | undefined) => void;
   readonly writePidFile: (pidFile: string, pid: number) => void;
+  readonly diskFull: (where: Where) => string | undefined;
   readonly removeFile: (path: string) => void;
   /** `scanRoot` false: only the group (src/launch/leftovers.ts). */
   readonly killLeftovers: (

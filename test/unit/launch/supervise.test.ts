@@ -95,6 +95,7 @@ beforeEach(() => {
     watchLoad: () => said.push('watching the import'),
     removePidFile: () => {},
     writePidFile: (_path, pid) => pidFile.push(pid),
+    diskFull: () => undefined,
     removeFile: () => {},
     killLeftovers: async () => [],
     report: (outcome) => reports.push(outcome),
