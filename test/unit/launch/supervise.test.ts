@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 
 import type { HeldSignal, HeldSignals } from '../../../src/launch/early-signals.js';
 import type { Outcome } from '../../../src/launch/failure-report.js';
+import { DEFAULT_DRAIN_S, STOP_BOUND_MS } from '../../../src/launch/generations.js';
 import type { Spawn } from '../../../src/launch/spawn-apache.js';
 import { type Seams, supervise } from '../../../src/launch/supervise.js';
 import type { ServerConfig } from '../../../src/config.js';
@@ -194,6 +195,29 @@ describe('supervise', () => {
       expect(reports[0]?.pid).toBe(2001);
     },
   );
+
+  it('stops an old generation that does not finish within the drain bound: SIGTERM, then SIGKILL to its group', async () => {
+    const { status } = await start();
+    await ready();
+    proc.emit('SIGUSR1', 'SIGUSR1');
+    await eventually(() => apache.received.length > 0);
+    expect(apache.received).toEqual(['SIGWINCH']);
+    time.advance(DEFAULT_DRAIN_S * 1000 + 20);
+    await eventually(() => apache.received.length > 1);
+    expect(apache.received).toEqual(['SIGWINCH', 'SIGTERM']);
+    expect(apache.daemonStops).toEqual([2000]);
+    expect(said).toContain(
+      `express-wsgi: the previous Apache (pid 2000) did not finish its requests within ${DEFAULT_DRAIN_S} s; stopping it.`,
+    );
+    time.advance(STOP_BOUND_MS + 20);
+    await eventually(() => others.some(([pid]) => pid === -2000));
+    expect(others).toContainEqual([-2000, 'SIGKILL']);
+    exit({ signal: 'SIGKILL' });
+    await flush();
+    proc.emit('SIGTERM', 'SIGTERM');
+    exits[1]?.({ signal: 'SIGTERM' });
+    await expect(status).resolves.toBe(143);
+  });
 
   it('keeps the old generation when the new one exits before it serves, and says why', async () => {
     const { status } = await start();
