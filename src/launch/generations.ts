@@ -202,7 +202,13 @@ export function generations(config: Config, seams: GenerationSeams): Generations
       );
       await stop(old);
     }
-    await bury(old);
+    // The check that it is really gone: a process of its group that outlived its parent is killed.
+    const left = await bury(old);
+    if (left.length) {
+      seams.err(
+        `express-wsgi: killed ${left.length} process(es) of the previous Apache (pid ${old.pid}) that outlived it (pid ${left.join(', ')}).`,
+      );
+    }
   };
 
   const swap = async (over: () => boolean) => {

@@ -197,6 +197,11 @@ describe('supervise', () => {
   );
 
   it('stops an old generation that does not finish within the drain bound: SIGTERM, then SIGKILL to its group', async () => {
+    // A daemon of the old generation outlives its parent: the check that it is gone kills it.
+    seams = {
+      ...seams,
+      killLeftovers: async (_pgid, _root, _uids, scanRoot) => (scanRoot === false ? [2005] : []),
+    };
     const { status } = await start();
     await ready();
     proc.emit('SIGUSR1', 'SIGUSR1');
@@ -213,7 +218,10 @@ describe('supervise', () => {
     await eventually(() => others.some(([pid]) => pid === -2000));
     expect(others).toContainEqual([-2000, 'SIGKILL']);
     exit({ signal: 'SIGKILL' });
-    await flush();
+    await eventually(() => said.some((line) => line.includes('outlived it')));
+    expect(said).toContain(
+      'express-wsgi: killed 1 process(es) of the previous Apache (pid 2000) that outlived it (pid 2005).',
+    );
     proc.emit('SIGTERM', 'SIGTERM');
     exits[1]?.({ signal: 'SIGTERM' });
     await expect(status).resolves.toBe(143);
