@@ -1,7 +1,8 @@
 // What a restart costs while requests are flowing. A load runs for a few seconds against a
 // 2 × 5 server while the launcher gets, a third of the way in, one of:
-//   SIGUSR1  Apache's graceful restart (new configuration, logs reopened, new children and daemons)
-//   SIGHUP   Apache's hard restart
+//   SIGUSR1, SIGHUP  start-server's restart since issue 17: a new Apache beside the old one, which
+//            then stops gracefully (src/launch/generations.ts); before, Apache's own graceful and
+//            hard restart
 //   SIGUSR2  express-wsgi's application reload (daemon mode: mod_wsgi's daemons restart one by one
 //            from the inside; embedded mode: Apache's graceful restart)
 // or nothing (the baseline). Two clients: wrk, which counts every keep-alive connection the server

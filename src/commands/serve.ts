@@ -7,7 +7,7 @@ import { systemHost } from '../discovery/host.js';
 import { holdSignals } from '../launch/early-signals.js';
 import { err, out } from '../log.js';
 import { blamingSources, parseOptions } from '../options/parse.js';
-import { checkNotRunning, checkPortFree, removeStalePidFile } from '../launch/preflight.js';
+import { checkNotRunning, checkPortFree, removeStalePidFile, runningApache } from '../launch/preflight.js';
 import { render } from '../render/render.js';
 import { resolve } from '../resolve/index.js';
 import { lockServerRoot } from '../server-root/server-lock.js';
@@ -52,7 +52,12 @@ export async function serve(
   }
   // Issue 11 items 7, 8: one start-server/setup-server per server root, locked before anything is
   // written (src/server-root/server-lock.ts); with it held, a pid file naming no Apache of ours is stale.
-  const lock = lockServerRoot(config, uid, config.setupOnly ? 'setup-server' : 'start-server');
+  const lock = lockServerRoot(
+    config,
+    uid,
+    config.setupOnly ? 'setup-server' : 'start-server',
+    () => runningApache(config) !== undefined,
+  );
   try {
     writeServerRoot(config, files, uid);
   } catch (error) {

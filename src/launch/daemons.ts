@@ -71,6 +71,17 @@ function serving(pid: number): boolean {
 }
 
 /**
+ * Whether an Apache that has written its pid file (so its listeners are bound and mod_wsgi has
+ * forked its daemons) serves: at least one child of its own (a worker, which takes connections)
+ * and every application daemon serving. The restart's check of a new generation
+ * (src/launch/generations.ts): an HTTP probe cannot tell, the old generation answers on the same port.
+ */
+export function generationServing(apachePid: number): boolean {
+  const workers = childrenWhere(apachePid, (c) => !c.startsWith('(wsgi:'));
+  return workers.length > 0 && appDaemonPids(apachePid).every(serving);
+}
+
+/**
  * SIGUSR2: load the application afresh without failing a request. Apache's graceful restart
  * (SIGUSR1) also restarts mod_wsgi's daemons, but it unlinks their socket while it rereads its
  * configuration and stops them with requests queued, so a loaded server answers some requests

@@ -54,11 +54,20 @@ export function reportOutcome(outcome: Outcome, where: Where, io: ReportIo = rea
   }
 }
 
-function explainExit(status: number, { serverRoot, errorLog, logOffset }: Where, io: ReportIo): void {
-  const disk = io.diskFull(apacheErrors(errorLog ? io.tail(errorLog, logOffset, 1000) : []), [
+/** One sentence when a full disk explains what Apache failed at since `logOffset` (issue 11, item 10). */
+export function diskFullExplains(
+  { serverRoot, errorLog, logOffset }: Where,
+  io: ReportIo = realIo,
+): string | undefined {
+  return io.diskFull(apacheErrors(errorLog ? io.tail(errorLog, logOffset, 1000) : []), [
     serverRoot,
     ...(errorLog ? [dirname(errorLog)] : []),
   ]);
+}
+
+function explainExit(status: number, where: Where, io: ReportIo): void {
+  const { errorLog, logOffset } = where;
+  const disk = diskFullExplains(where, io);
   if (disk) {
     io.err(`express-wsgi: Apache exited with status ${status}: ${disk}`);
   }

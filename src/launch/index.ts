@@ -2,19 +2,19 @@
  * The launcher: runs Apache in the foreground as a child and supervises it (src/launch/supervise.ts
  * wires the parts), here with the real process, execa, /proc, clock, timers and terminal.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 
 import { err, out } from '../log.js';
 import type { ServerConfig } from '../config.js';
-import { reloadApplication, stopDaemons } from './daemons.js';
+import { generationServing, reloadApplication, stopDaemons } from './daemons.js';
 import type { HeldSignals } from './early-signals.js';
-import { reportOutcome } from './failure-report.js';
+import { diskFullExplains, reportOutcome } from './failure-report.js';
 import { killLeftovers } from './leftovers.js';
 import { watchForLoadFailure, watchImport } from './load-watch.js';
 import { sizeOf } from './log-tail.js';
-import { removeExitedPidFile } from './pid-file.js';
+import { removeExitedPidFile, writePidFile } from './pid-file.js';
 import { waitForHttp } from './probe.js';
-import { catches } from './proc.js';
 import { loadExeca } from './spawn-apache.js';
 import { type Seams, supervise } from './supervise.js';
 import { realClock, realTimers } from './timers.js';
@@ -27,8 +27,9 @@ const REAL: Seams = {
   loadSpawn: loadExeca,
   exists: existsSync,
   kill: (pid, signal) => process.kill(pid, signal),
-  catches,
   stopDaemons,
+  serving: generationServing,
+  cores: () => cpus().length,
   reloadApplication,
   probe: waitForHttp,
   clock: realClock,
@@ -40,7 +41,10 @@ const REAL: Seams = {
     void watchImport(errorLog, offset, stopped, hangMs, reportLines);
   },
   removePidFile: removeExitedPidFile,
-  killLeftovers,
+  writePidFile,
+  diskFull: (where) => diskFullExplains(where),
+  removeFile: (path) => rmSync(path, { force: true }),
+  killLeftovers: (pgid, root, uids, scanRoot) => killLeftovers(pgid, root, uids, scanRoot),
   report: reportOutcome,
   out,
   err,

@@ -34,18 +34,21 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
  * SIGKILL at once: without their parent nothing stops them in order. Other members of the group
  * (apachectl's log relays, which finish when the last writer is gone; programs the application
  * started) get a moment to end by themselves first. Returns the PIDs it had to kill.
+ * `scanRoot` false: only the group, for one Apache generation of several (src/launch/generations.ts),
+ * whose siblings of the same server root run on.
  */
 export async function killLeftovers(
   pgid: number,
   root: string,
   uids: ReadonlySet<number>,
+  scanRoot = true,
   graceMs = 2000,
 ): Promise<number[]> {
   const killed = new Set<number>();
   // Members of the group are the server's whoever owns them; elsewhere only the expected owners'.
   const server = () => [
     ...new Set([
-      ...serverProcesses(root, uids),
+      ...(scanRoot ? serverProcesses(root, uids) : []),
       ...groupMembers(pgid).filter((pid) => namesServerRoot(pid, root)),
     ]),
   ];

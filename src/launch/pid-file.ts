@@ -2,7 +2,8 @@
  * Apache removes its pid file on a clean stop, but not when it died or could no longer delete it
  * (debug mode as root runs as www-data by then); a stale one would only confuse the next start.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** Removes `pidFile` if it still names the Apache that has just exited (`pid`). */
 export function removeExitedPidFile(pidFile: string, pid: number | undefined): void {
@@ -13,4 +14,15 @@ export function removeExitedPidFile(pidFile: string, pid: number | undefined): v
   } catch {
     // no pid file: nothing to do
   }
+}
+
+/**
+ * Writes `pid` into `pidFile` at once (a temp file renamed over it): the launcher keeps the pid file
+ * apachectl and `httpd -k stop` read naming the generation that serves (src/launch/generations.ts),
+ * while each generation's Apache writes and removes only its own.
+ */
+export function writePidFile(pidFile: string, pid: number): void {
+  const temp = join(dirname(pidFile), `.${basename(pidFile)}.${process.pid}.tmp`);
+  writeFileSync(temp, `${pid}\n`, { mode: 0o644 });
+  renameSync(temp, pidFile);
 }

@@ -1,10 +1,8 @@
 /**
  * What /proc says about a process: whether it still runs (a zombie does not), its process group,
- * owner and command line, and whether it has a handler installed for a signal. Every read
- * tolerates the process vanishing meanwhile.
+ * owner and command line. Every read tolerates the process vanishing meanwhile.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { constants } from 'node:os';
 
 function read(path: string): string | undefined {
   try {
@@ -35,16 +33,6 @@ export function processGroupOf(pid: number): number | undefined {
 function ownerOf(pid: number): number | undefined {
   const uid = /^Uid:\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1];
   return uid === undefined ? undefined : Number(uid);
-}
-
-/**
- * Whether `pid` has its own handler for `signal` (the SigCgt mask): Apache installs its handlers
- * only once its configuration is loaded, and until then HUP, USR1 or USR2 would kill it outright.
- */
-export function catches(pid: number, signal: NodeJS.Signals): boolean {
-  const mask = /^SigCgt:\s+([0-9a-f]+)/m.exec(read(`/proc/${pid}/status`) ?? '')?.[1];
-  const number = constants.signals[signal];
-  return mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(number - 1)) & 1n) === 1n;
 }
 
 /** Every process on the machine, but this one. */

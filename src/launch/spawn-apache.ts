@@ -31,15 +31,17 @@ export function withParentDeathSignal(
 
 /**
  * `lockFd`: the server root's lock (src/server-root/server-lock.ts), handed to apachectl and httpd as fd 9 so
- * that apachectl's own lock check passes and Apache holds the lock as long as it runs.
+ * that apachectl's own lock check passes and Apache holds the lock as long as it runs. `httpdArgs`
+ * go on httpd's command line (src/launch/generations.ts).
  */
 export function spawnApache(
   spawn: Spawn,
   apachectl: string,
   lockFd: number | undefined,
   exists: (path: string) => boolean = existsSync,
+  httpdArgs: readonly string[] = [],
 ): ApacheChild {
-  const [file, args] = withParentDeathSignal(apachectl, ['start', '-DFOREGROUND'], exists);
+  const [file, args] = withParentDeathSignal(apachectl, ['start', '-DFOREGROUND', ...httpdArgs], exists);
   return spawn(file, args, {
     // Its own session and process group: a terminal's Ctrl-C and resize reach only the launcher,
     // and the group holds every process of the server, to be taken down with it (leftovers.ts).

@@ -1,6 +1,6 @@
 /**
- * The launcher's wiring: spawn Apache, forward signals, queue reloads, wait for readiness, and
- * report how it ended. Everything it touches of the machine (the process, spawning, kill, /proc,
+ * The launcher's wiring: spawn Apache, forward stops, queue reloads and restarts (each a new Apache
+ * generation, src/launch/generations.ts), wait for readiness, and report how it ended. Everything it touches of the machine (the process, spawning, kill, /proc,
  * the clock and timers, the terminal) comes in as `Seams`: the real ones in src/launch/index.ts, a
  * fake process in test/unit/launch/supervise.test.ts.
  */
@@ -15,6 +15,7 @@ import { probeHost } from './probe.js';
 import { awaitReadiness } from './readiness.js';
 import { reloadQueue } from './reload-queue.js';
 import { listenForSignals, type ProcessEvents } from './signal-listeners.js';
+import { generations } from './generations.js';
 import { type Spawn, spawnApache } from './spawn-apache.js';
 import type { Clock, Timers } from './timers.js';
 
@@ -23,11 +24,14 @@ export interface Seams {
   readonly process: ProcessEvents & { getuid?: () => number };
   /** execa, loaded only once Apache is to start (src/launch/spawn-apache.ts). */
   readonly loadSpawn: () => Promise<Spawn>;
-  /** Whether a file exists (setpriv, src/launch/spawn-apache.ts). */
+  /** Whether a file exists (setpriv, src/launch/spawn-apache.ts; a generation's pid file). */
   readonly exists: (path: string) => boolean;
   readonly kill: (pid: number, signal: NodeJS.Signals) => void;
-  readonly catches: (pid: number, signal: NodeJS.Signals) => boolean;
   readonly stopDaemons: (apachePid: number) => void;
+  /** Whether a new generation serves (src/launch/daemons.ts#generationServing). */
+  readonly serving: (apachePid: number) => boolean;
+  /** How many CPUs are online (src/launch/generations.ts#generationArgs). */
+  readonly cores: () => number;
   readonly reloadApplication: typeof reloadApplication;
   /** src/launch/probe.ts#waitForHttp */
   readonly probe: (host: string, port: number, until: () => boolean) => Promise<boolean>;
@@ -38,7 +42,16 @@ export interface Seams {
   /** After Ready: watches the error log for an application that failed to import. */
   readonly watchLoad: (errorLog: string, offset: number, stopped: () => boolean, hangMs: number) => void;
   readonly removePidFile: (pidFile: string, pid: number | undefined) => void;
-  readonly killLeftovers: (pgid: number, root: string, uids: ReadonlySet<number>) => Promise<number[]>;
+  readonly writePidFile: (pidFile: string, pid: number) => void;
+  readonly diskFull: (where: Where) => string | undefined;
+  readonly removeFile: (path: string) => void;
+  /** `scanRoot` false: only the group (src/launch/leftovers.ts). */
+  readonly killLeftovers: (
+    pgid: number,
+    root: string,
+    uids: ReadonlySet<number>,
+    scanRoot?: boolean,
+  ) => Promise<number[]>;
   readonly report: (outcome: Outcome, where: Where) => void;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
@@ -67,16 +80,22 @@ export async function supervise(
 
   const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
   const logOffset = errorLog ? seams.logSize(errorLog) : 0;
-  const child = spawnApache(await seams.loadSpawn(), config.paths.apachectl, lockFd, seams.exists);
-  const pid = child.pid;
+  const spawn = await seams.loadSpawn();
+  const uids = new Set([seams.process.getuid?.() ?? 0, config.user.id]);
+  const root = config.paths.serverRoot;
+  let ready = false;
+  const gens = generations(config, {
+    ...seams,
+    spawn: (httpdArgs) => spawnApache(spawn, config.paths.apachectl, lockFd, seams.exists, httpdArgs),
+    killGroup: (pgid) => seams.killLeftovers(pgid, root, uids, false),
+  });
+  const pid = gens.current().pid;
 
   let exited = false;
-  let ready = false;
   const forwarder = forwardSignals({
-    pid,
+    pids: () => gens.running().flatMap((generation) => (generation.pid ? [generation.pid] : [])),
     config,
     kill: seams.kill,
-    catches: seams.catches,
     stopDaemons: seams.stopDaemons,
     isReady: () => ready,
     isExited: () => exited,
@@ -86,7 +105,7 @@ export async function supervise(
   const reloads = reloadQueue({
     run: () =>
       seams.reloadApplication(
-        pid as number,
+        gens.current().pid as number,
         config.mode,
         (line) => seams.out(`express-wsgi: ${line}.`),
         reloadTimeoutMs(config),
@@ -96,9 +115,18 @@ export async function supervise(
     isOver: () => over() || !pid,
     onError: (error) => seams.err(`express-wsgi: reloading the application failed: ${String(error)}`),
   });
+  // HUP and USR1: a new generation replaces the running one, one restart at a time; one asked for
+  // meanwhile runs after it (it may announce a newer configuration), one before Apache answered
+  // once it does.
+  const restarts = reloadQueue({
+    run: () => gens.swap(over),
+    isReady: () => ready,
+    isOver: () => over() || !pid,
+    onError: (error) => seams.err(`express-wsgi: restarting failed: ${String(error)}`),
+  });
   const listening = listenForSignals(seams.process, {
     stop: (signal) => forwarder.stop(signal),
-    restart: (signal) => forwarder.restart(signal),
+    restart: () => restarts.ask(),
     reload: () => reloads.ask(),
     exit: () => forwarder.stopOnExit(),
   });
@@ -118,6 +146,7 @@ export async function supervise(
       seams.out(`Ready: Apache is answering on ${config.url} (pid ${pid}). Press Ctrl-C to stop.`);
       ready = true;
       reloads.resume();
+      restarts.resume();
       if (errorLog && config.app) {
         seams.watchLoad(errorLog, logOffset, () => exited, importHangMs(config));
       }
@@ -129,19 +158,17 @@ export async function supervise(
     }
   });
 
-  const result = await child;
+  const result = await gens.ended;
   exited = true;
   forwarder.finish();
-  seams.removePidFile(config.paths.pidFile, pid);
+  // A generation starting or stopping beside the one that ended goes too.
+  const others = await gens.stopOthers();
+  const last = gens.current();
+  seams.removePidFile(config.paths.pidFile, last.pid);
+  seams.removePidFile(last.pidFile, last.pid);
   // Whatever of the server outlived its parent goes now (issue 11, item 4); signals meanwhile are
   // still taken by the listeners above, so none ends the launcher before that is done.
-  const leftovers = pid
-    ? await seams.killLeftovers(
-        pid,
-        config.paths.serverRoot,
-        new Set([seams.process.getuid?.() ?? 0, config.user.id]),
-      )
-    : [];
+  const leftovers = last.pid ? [...others, ...(await seams.killLeftovers(last.pid, root, uids))] : others;
   listening.remove();
 
   const status = launcherStatus(result, {
@@ -150,7 +177,7 @@ export async function supervise(
   });
   seams.report(
     {
-      pid,
+      pid: last.pid,
       signal: result.signal,
       status,
       sent: forwarder.sent,

@@ -154,10 +154,6 @@ function tryLock(fd: number, path: string): boolean {
 }
 
 /**
- * Takes the server root's lock for `holder`, or throws the one message the loser prints. For
- * setup-server, returns undefined (nothing to hold) when an Apache started with apachectl holds it.
- */
-/**
  * Only for a root this very call created: it is ours (0755, checked after mkdir) and locked, so no
  * one else can have put anything in it, and rmSync does not follow links.
  */
@@ -165,7 +161,20 @@ function removeNewRoot(root: string): void {
   rmSync(root, { recursive: true, force: true });
 }
 
-export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder): ServerLock | undefined {
+/**
+ * Takes the server root's lock for `holder`, or throws the one message the loser prints. For
+ * setup-server, returns undefined (nothing to hold) when an Apache started with apachectl holds it,
+ * or a start-server whose Apache serves (`serving`: the pid file names a running Apache of this
+ * root, which start-server writes only once it has written the root and Apache is up): its next
+ * SIGHUP or SIGUSR1 starts a new Apache from what setup-server wrote (issue 17). While a
+ * start-server still writes the root, setup-server is refused.
+ */
+export function lockServerRoot(
+  config: ServerConfig,
+  uid: number,
+  holder: Holder,
+  serving: () => boolean = () => false,
+): ServerLock | undefined {
   const root = config.paths.serverRoot;
   const created = makeRoot(root, uid);
   const path = join(root, '.lock');
@@ -176,7 +185,7 @@ export function lockServerRoot(config: ServerConfig, uid: number, holder: Holder
   if (!tryLock(fd, path) && (liveHolderWithin(path, RECORD_WAIT_MS) || !tryLock(fd, path))) {
     closeSync(fd);
     const by = liveHolder(path);
-    if (holder === 'setup-server' && !by) {
+    if (holder === 'setup-server' && (!by || (by.command === 'start-server' && serving()))) {
       return undefined;
     }
     const name = by ? `express-wsgi ${by.command} (pid ${by.pid})` : 'a running Apache of this server root';

@@ -4,7 +4,7 @@
  * having written nothing. apachectl start and setup-server honour the same lock.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, test } from '@jest/globals';
@@ -101,11 +101,10 @@ describe('the server root lock', () => {
     }
   });
 
-  test('apachectl start and setup-server refuse a server root a start-server runs, changing nothing', async () => {
+  test('apachectl start refuses a server root a start-server runs, changing nothing', async () => {
     const server = await startServer(['hello.wsgi']);
     const apachectl = join(server.root, 'apachectl');
     const before = processesOf(server.root).sort();
-    const conf = readFileSync(join(server.root, 'httpd.conf'), 'utf8');
 
     const start = await run(apachectl, ['start'], { cwd: server.cwd });
     expect(start.code).toBe(1);
@@ -115,16 +114,42 @@ describe('the server root lock', () => {
       ),
     );
     expect(processesOf(server.root).sort()).toEqual(before);
+    expect((await get(`${server.url}/`)).status).toBe(200);
+  });
+
+  // Issue 17: once a start-server serves, setup-server may rewrite its root with other options,
+  // and the next SIGHUP starts a new Apache from it (src/launch/generations.ts).
+  test('setup-server rewrites the root of a start-server that serves, and SIGHUP puts it in force', async () => {
+    const server = await startServer(['hello.wsgi']);
+    const extra = join(server.cwd, 'extra');
+    mkdirSync(extra);
+    writeFileSync(join(extra, 'note.txt'), 'new option\n');
+    // Before: the application answers that URL too.
+    expect((await get(`${server.url}/extra/note.txt`)).text).not.toBe('new option\n');
 
     const setup = await runCli(
-      ['setup-server', 'hello.wsgi', '--port', String(await freePort()), '--server-root', server.root],
+      [
+        'setup-server',
+        'hello.wsgi',
+        '--url-alias',
+        '/extra',
+        extra,
+        ...loopbackArgs(server.port, server.root),
+      ],
       server.cwd,
     );
-    expect(setup.code).toBe(2);
-    expect(setup.stderr).toContain(
-      `--server-root: "${server.root}" is in use by express-wsgi start-server (pid ${server.child.pid})`,
+    expect(setup.stderr).toBe('');
+    expect(setup.code).toBe(0);
+    expect(readFileSync(join(server.root, 'httpd.conf'), 'utf8')).toContain(extra);
+
+    process.kill(server.child.pid as number, 'SIGHUP');
+    await waitFor(
+      () => server.stdout().includes('express-wsgi: restarted:'),
+      30_000,
+      'the new Apache to serve',
     );
-    expect(readFileSync(join(server.root, 'httpd.conf'), 'utf8')).toBe(conf);
+    const note = await get(`${server.url}/extra/note.txt`);
+    expect([note.status, note.text]).toEqual([200, 'new option\n']);
     expect((await get(`${server.url}/`)).status).toBe(200);
   });
 

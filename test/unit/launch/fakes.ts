@@ -71,7 +71,7 @@ export const EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIG
 
 /** Apache as the forwarder sees it: what it got, whether it has its handlers, whether it is gone. */
 export class FakeApache {
-  readonly pid = 2000;
+  constructor(readonly pid = 2000) {}
   readonly received: string[] = [];
   readonly daemonStops: number[] = [];
   handlers = true;

@@ -1,25 +1,20 @@
 /** What reaches Apache of the signals the launcher gets (src/launch/forward-signals.ts). */
 import { beforeEach, describe, expect, it } from '@jest/globals';
 
-import {
-  type Forwarder,
-  forwardSignals,
-  HANDLER_POLL_MS,
-  STOP_RESEND_MS,
-} from '../../../src/launch/forward-signals.js';
+import { type Forwarder, forwardSignals, STOP_RESEND_MS } from '../../../src/launch/forward-signals.js';
 import { FakeApache, type FakeTime, fakeTime } from './fakes.js';
 
 let apache: FakeApache;
 let time: FakeTime;
 let ready: boolean;
 let exited: boolean;
+let pids: number[];
 
 function forwarder(gracefulStop = false): Forwarder {
   return forwardSignals({
-    pid: apache.pid,
+    pids: () => pids,
     config: { gracefulStop: gracefulStop ? { timeout: 5 } : undefined },
     kill: apache.kill,
-    catches: apache.catches,
     stopDaemons: apache.stopDaemons,
     isReady: () => ready,
     isExited: () => exited,
@@ -32,6 +27,7 @@ beforeEach(() => {
   time = fakeTime();
   ready = true;
   exited = false;
+  pids = [apache.pid];
 });
 
 describe.each(['SIGINT', 'SIGTERM'] as const)('a stop, %s', (signal) => {
@@ -75,60 +71,24 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('a stop, %s', (signal) => {
   });
 });
 
-describe.each(['SIGHUP', 'SIGUSR1'] as const)('a restart, %s', (signal) => {
-  it('is sent exactly once per signal received, also the same one twice', () => {
-    const f = forwarder();
-    f.restart(signal);
-    expect(apache.received).toEqual([signal]);
-    time.advance(100 * HANDLER_POLL_MS);
-    expect(apache.received).toEqual([signal]);
-    f.restart(signal);
-    expect(apache.received).toEqual([signal, signal]);
-    expect(time.active()).toBe(0);
-  });
-
-  it('is owed while Apache has no handler for it, then sent once, and the poll ends', () => {
-    apache.handlers = false;
-    const f = forwarder();
-    f.restart(signal);
-    time.advance(5 * HANDLER_POLL_MS);
-    expect(apache.received).toEqual([]);
-    expect(time.active()).toBe(1);
-    apache.handlers = true;
-    time.advance(HANDLER_POLL_MS);
-    expect(apache.received).toEqual([signal]);
-    time.advance(100 * HANDLER_POLL_MS);
-    expect(apache.received).toEqual([signal]);
-    expect(time.active()).toBe(0);
-  });
-
-  it('owed, is dropped by a stop', () => {
-    apache.handlers = false;
-    const f = forwarder();
-    f.restart(signal);
-    f.stop('SIGTERM');
-    apache.handlers = true;
-    time.advance(5 * HANDLER_POLL_MS);
-    expect(apache.received).toEqual(['SIGTERM']);
-  });
-
-  it('during a stop, or once Apache has exited, is not sent', () => {
-    const f = forwarder();
-    f.stop('SIGINT');
-    f.restart(signal);
-    expect(apache.received).toEqual(['SIGINT']);
-    exited = true;
-    forwarder().restart(signal);
-    expect(apache.received).toEqual(['SIGINT']);
-  });
-});
-
 describe('forwarding', () => {
-  it('sends two different restarts once each', () => {
-    const f = forwarder();
-    f.restart('SIGHUP');
-    f.restart('SIGUSR1');
-    expect(apache.received).toEqual(['SIGHUP', 'SIGUSR1']);
+  it('sends a stop to every generation running, and their daemons are stopped', () => {
+    const other = new FakeApache(2001);
+    pids = [apache.pid, other.pid];
+    const f = forwardSignals({
+      pids: () => pids,
+      config: { gracefulStop: undefined },
+      kill: (pid, signal) => (pid === other.pid ? other.kill : apache.kill)(pid, signal),
+      stopDaemons: apache.stopDaemons,
+      isReady: () => ready,
+      isExited: () => exited,
+      timers: time.timers,
+    });
+    f.stop('SIGTERM');
+    expect([apache.received, other.received]).toEqual([['SIGTERM'], ['SIGTERM']]);
+    expect(apache.daemonStops).toEqual([apache.pid, other.pid]);
+    f.stopOnExit();
+    expect(other.received).toEqual(['SIGTERM', 'SIGTERM']);
   });
 
   it('with --graceful-stop, SIGTERM becomes SIGWINCH without stopping the daemons, and Ctrl-C overrides it', () => {
@@ -154,8 +114,8 @@ describe('forwarding', () => {
 
   it('remembers what it sent, so that a kill from outside can be told apart', () => {
     const f = forwarder();
-    f.restart('SIGHUP');
-    expect(f.sent('SIGHUP')).toBe(true);
+    f.stop('SIGTERM');
+    expect(f.sent('SIGTERM')).toBe(true);
     expect(f.sent('SIGKILL')).toBe(false);
   });
 

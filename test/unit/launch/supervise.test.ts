@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 
 import type { HeldSignal, HeldSignals } from '../../../src/launch/early-signals.js';
 import type { Outcome } from '../../../src/launch/failure-report.js';
+import { DEFAULT_DRAIN_S, STOP_BOUND_MS } from '../../../src/launch/generations.js';
 import type { Spawn } from '../../../src/launch/spawn-apache.js';
 import { type Seams, supervise } from '../../../src/launch/supervise.js';
 import type { ServerConfig } from '../../../src/config.js';
@@ -28,7 +29,14 @@ let proc: FakeProcess;
 let apache: FakeApache;
 let time: FakeTime;
 let spawned: number;
+/** Ends generation 0 (pid 2000); `exits[n]` ends generation n (pid 2000 + n). */
 let exit: (result: { exitCode?: number; signal?: string }) => void;
+let exits: ((result: { exitCode?: number; signal?: string }) => void)[];
+let args: string[][];
+/** Signals sent to the generations after the first: [pid, signal]. */
+let others: [number, string][];
+let pidFile: number[];
+let serving: boolean;
 let answer: (answered: boolean) => void;
 let until: () => boolean;
 let reloads: number[];
@@ -51,21 +59,30 @@ beforeEach(() => {
   apache = new FakeApache();
   time = fakeTime();
   spawned = 0;
+  exits = [];
+  args = [];
+  others = [];
+  pidFile = [];
+  serving = true;
   reloads = [];
   reports = [];
   said = [];
-  const spawn: Spawn = () => {
-    spawned++;
-    const child = new Promise<{ exitCode?: number; signal?: string }>((resolve) => (exit = resolve));
-    return Object.assign(child, { pid: apache.pid });
+  const spawn: Spawn = (_file, argv) => {
+    const n = spawned++;
+    args.push(argv);
+    const child = new Promise<{ exitCode?: number; signal?: string }>((resolve) => exits.push(resolve));
+    exit = exits[0] as typeof exit;
+    return Object.assign(child, { pid: apache.pid + n });
   };
   seams = {
     process: proc,
     loadSpawn: async () => spawn,
-    exists: () => false,
-    kill: apache.kill,
-    catches: apache.catches,
+    // Each generation's pid file is there as soon as it starts; setpriv is not.
+    exists: (path) => path.endsWith('.pid'),
+    kill: (pid, signal) => (pid === apache.pid ? apache.kill(pid, signal) : others.push([pid, signal])),
     stopDaemons: apache.stopDaemons,
+    serving: () => serving,
+    cores: () => 2,
     reloadApplication: async (_pid, _mode, _report, timeoutMs) => {
       reloads.push(timeoutMs);
     },
@@ -78,6 +95,9 @@ beforeEach(() => {
     logSize: () => 0,
     watchLoad: () => said.push('watching the import'),
     removePidFile: () => {},
+    writePidFile: (_path, pid) => pidFile.push(pid),
+    diskFull: () => undefined,
+    removeFile: () => {},
     killLeftovers: async () => [],
     report: (outcome) => reports.push(outcome),
     out: (text) => said.push(text),
@@ -110,7 +130,7 @@ async function ready() {
 }
 
 describe('supervise', () => {
-  it.each(['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGUSR1'] as const)('forwards %s exactly once', async (signal) => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('forwards %s exactly once', async (signal) => {
     const { status } = await start();
     await ready();
     proc.emit(signal, signal);
@@ -124,25 +144,133 @@ describe('supervise', () => {
     await ready();
     proc.emit('SIGWINCH', 'SIGWINCH');
     proc.emit('SIGWINCH', 'SIGWINCH');
-    proc.emit('SIGHUP', 'SIGHUP');
-    expect(apache.received).toEqual(['SIGHUP']);
+    proc.emit('SIGTERM', 'SIGTERM');
+    expect(apache.received).toEqual(['SIGTERM']);
     exit({ exitCode: 0 });
     await status;
   });
 
-  it('forwards two different signals once each, and the same one again once Apache has taken it', async () => {
+  it('gives each generation its own pid file and SO_REUSEPORT, and names the first in the pid file', async () => {
+    const { status } = await start();
+    expect(args[0]).toEqual([
+      'start',
+      '-DFOREGROUND',
+      '-c',
+      'PidFile "/srv/root/.httpd.generation-0.pid"',
+      '-c',
+      'ListenCoresBucketsRatio 2',
+    ]);
+    expect(pidFile).toEqual([2000]);
+    exit({ exitCode: 0 });
+    await status;
+  });
+
+  it.each(['SIGHUP', 'SIGUSR1'] as const)(
+    '%s starts a new generation, which replaces the old one once it serves; the old one stops gracefully',
+    async (signal) => {
+      const { status } = await start();
+      await ready();
+      serving = false;
+      proc.emit(signal, signal);
+      await eventually(() => spawned === 2);
+      expect(args[1]).toContain('PidFile "/srv/root/.httpd.generation-1.pid"');
+      time.advance(100);
+      expect(apache.received).toEqual([]);
+      serving = true;
+      time.advance(20);
+      await eventually(() => apache.received.length > 0);
+      expect(apache.received).toEqual(['SIGWINCH']);
+      expect(pidFile).toEqual([2000, 2001]);
+      expect(said).toContain(
+        'express-wsgi: restarted: a new Apache (pid 2001) serves; the previous one (pid 2000) finishes its requests and stops.',
+      );
+      exit({ exitCode: 0 });
+      await flush();
+      // The launcher goes on with the new generation: a stop reaches it, its end is the launcher's.
+      proc.emit('SIGTERM', 'SIGTERM');
+      expect(others).toContainEqual([2001, 'SIGTERM']);
+      expect(apache.received).toEqual(['SIGWINCH']);
+      exits[1]?.({ signal: 'SIGTERM' });
+      await expect(status).resolves.toBe(143);
+      expect(reports[0]?.pid).toBe(2001);
+    },
+  );
+
+  it('stops an old generation that does not finish within the drain bound: SIGTERM, then SIGKILL to its group', async () => {
+    // A daemon of the old generation outlives its parent: the check that it is gone kills it.
+    seams = {
+      ...seams,
+      killLeftovers: async (_pgid, _root, _uids, scanRoot) => (scanRoot === false ? [2005] : []),
+    };
     const { status } = await start();
     await ready();
-    proc.emit('SIGHUP', 'SIGHUP');
     proc.emit('SIGUSR1', 'SIGUSR1');
-    expect(apache.received).toEqual(['SIGHUP', 'SIGUSR1']);
-    proc.emit('SIGHUP', 'SIGHUP');
-    expect(apache.received).toEqual(['SIGHUP', 'SIGUSR1', 'SIGHUP']);
+    await eventually(() => apache.received.length > 0);
+    expect(apache.received).toEqual(['SIGWINCH']);
+    time.advance(DEFAULT_DRAIN_S * 1000 + 20);
+    await eventually(() => apache.received.length > 1);
+    expect(apache.received).toEqual(['SIGWINCH', 'SIGTERM']);
+    expect(apache.daemonStops).toEqual([2000]);
+    expect(said).toContain(
+      `express-wsgi: the previous Apache (pid 2000) did not finish its requests within ${DEFAULT_DRAIN_S} s; stopping it.`,
+    );
+    time.advance(STOP_BOUND_MS + 20);
+    await eventually(() => others.some(([pid]) => pid === -2000));
+    expect(others).toContainEqual([-2000, 'SIGKILL']);
+    exit({ signal: 'SIGKILL' });
+    await eventually(() => said.some((line) => line.includes('outlived it')));
+    expect(said).toContain(
+      'express-wsgi: killed 1 process(es) of the previous Apache (pid 2000) that outlived it (pid 2005).',
+    );
     proc.emit('SIGTERM', 'SIGTERM');
-    proc.emit('SIGINT', 'SIGINT');
-    expect(apache.received).toEqual(['SIGHUP', 'SIGUSR1', 'SIGHUP', 'SIGTERM']);
-    exit({ signal: 'SIGTERM' });
+    exits[1]?.({ signal: 'SIGTERM' });
     await expect(status).resolves.toBe(143);
+  });
+
+  it('keeps the old generation when the new one exits before it serves, and says why', async () => {
+    const { status } = await start();
+    await ready();
+    serving = false;
+    proc.emit('SIGHUP', 'SIGHUP');
+    await eventually(() => spawned === 2);
+    exits[1]?.({ exitCode: 1 });
+    await flush();
+    time.advance(20);
+    await eventually(() => said.some((line) => line.includes('the restart failed')));
+    expect(said).toContain(
+      'express-wsgi: the restart failed: a new Apache was started from /srv/root, but it exited with status 1 before it served; ' +
+        "Apache's own messages are above and in /srv/root/error_log. The running one (pid 2000) goes on serving.",
+    );
+    expect(apache.received).toEqual([]);
+    expect(pidFile).toEqual([2000]);
+    // A later restart is tried again.
+    proc.emit('SIGHUP', 'SIGHUP');
+    await eventually(() => spawned === 3);
+    proc.emit('SIGTERM', 'SIGTERM');
+    expect(others).toContainEqual([2002, 'SIGTERM']);
+    exit({ signal: 'SIGTERM' });
+    await flush();
+    exits[2]?.({ signal: 'SIGTERM' });
+    await flush();
+    time.advance(20);
+    await expect(status).resolves.toBe(143);
+  });
+
+  it('stops a new generation that does not serve within --ready-timeout, and keeps the old one', async () => {
+    const { status } = await start();
+    await ready();
+    serving = false;
+    proc.emit('SIGUSR1', 'SIGUSR1');
+    await eventually(() => spawned === 2);
+    time.advance(5100);
+    await eventually(() => others.length > 0);
+    expect(others).toEqual([[2001, 'SIGTERM']]);
+    expect(apache.daemonStops).toEqual([2001]);
+    exits[1]?.({ signal: 'SIGTERM' });
+    await eventually(() => said.some((line) => line.includes('did not serve within 5 s (--ready-timeout)')));
+    expect(apache.received).toEqual([]);
+    exit({ exitCode: 0 });
+    await expect(status).resolves.toBe(0);
   });
 
   it('removes every listener it added once Apache has exited, and leaves no timer running', async () => {
@@ -185,15 +313,18 @@ describe('supervise', () => {
     expect(h.released).toBe(1);
   });
 
-  it('applies restarts held before Apache ran once Apache can take them', async () => {
-    apache.handlers = false;
+  it('applies a restart held before Apache ran once Apache answers', async () => {
     const { status, held: h } = await start(['SIGUSR1']);
     expect(h.released).toBe(1);
-    expect(apache.received).toEqual([]);
-    apache.handlers = true;
-    time.advance(10);
-    expect(apache.received).toEqual(['SIGUSR1']);
+    await flush();
+    expect(spawned).toBe(1);
+    await ready();
+    await eventually(() => spawned === 2);
+    await eventually(() => apache.received.length > 0);
+    expect(apache.received).toEqual(['SIGWINCH']);
     exit({ exitCode: 0 });
+    await flush();
+    exits[1]?.({ exitCode: 0 });
     await status;
   });
 

@@ -1,0 +1,273 @@
+/**
+ * Issue 17: restarts that lose nothing. Apache's own restarts (HUP, USR1) make mod_wsgi unlink its
+ * daemon sockets while Apache rereads its configuration and stop the daemons with requests queued,
+ * and a connection kept alive across a graceful restart is relayed by an old child to a new daemon
+ * (HTTP 500). So the launcher never passes them on: it starts a new, complete Apache (a
+ * generation: its own parent, pid file, mod_wsgi daemons and their sockets, which mod_wsgi names
+ * after the parent's pid) from the server root as it is now, listening on the same port beside the
+ * old one (SO_REUSEPORT), waits until it serves, and then stops the old one gracefully (SIGWINCH),
+ * whose requests in flight and kept-alive connections finish on its own daemons.
+ */
+import { join } from 'node:path';
+
+import type { ServerConfig } from '../config.js';
+import type { Where } from './failure-report.js';
+import type { ApacheChild } from './spawn-apache.js';
+import type { Clock, Timers } from './timers.js';
+
+export type ChildEnd = Awaited<ApacheChild>;
+
+export interface Generation {
+  /** 0 for the one start-server started, then 1, 2, ... */
+  readonly n: number;
+  readonly pid: number | undefined;
+  /** Its own pid file, which its Apache writes and removes on a clean stop. */
+  readonly pidFile: string;
+  readonly end: Promise<ChildEnd>;
+  exited(): boolean;
+}
+
+export interface GenerationSeams {
+  /** Starts `apachectl start -DFOREGROUND` with these httpd arguments (src/launch/spawn-apache.ts). */
+  readonly spawn: (httpdArgs: readonly string[]) => ApacheChild;
+  readonly exists: (path: string) => boolean;
+  readonly kill: (pid: number, signal: NodeJS.Signals) => void;
+  readonly stopDaemons: (apachePid: number) => void;
+  /** src/launch/daemons.ts#generationServing */
+  readonly serving: (apachePid: number) => boolean;
+  readonly writePidFile: (path: string, pid: number) => void;
+  /** How long the error log is now (src/launch/log-tail.ts#sizeOf). */
+  readonly logSize: (path: string) => number;
+  /** A full disk, when it explains a failed start (src/launch/failure-report.ts#diskFullExplains). */
+  readonly diskFull: (where: Where) => string | undefined;
+  readonly removePidFile: (path: string, pid: number | undefined) => void;
+  readonly removeFile: (path: string) => void;
+  /** Only this generation's process group: its siblings of the same server root run on. */
+  readonly killGroup: (pgid: number) => Promise<number[]>;
+  /** How many CPUs are online, as Apache counts them (sysconf _SC_NPROCESSORS_ONLN). */
+  readonly cores: () => number;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+/** How often a restart looks at the new generation and the old one. */
+export const GENERATION_POLL_MS = 20;
+/** How long the old generation may take to finish its requests without --graceful-stop's timeout. */
+export const DEFAULT_DRAIN_S = 30;
+/** After the drain, SIGTERM; this long later, SIGKILL to what is left of its group. */
+export const STOP_BOUND_MS = 10_000;
+
+/** Apache's quoting of one directive argument. */
+const quoted = (value: string) => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+/**
+ * What every generation gets on httpd's command line, after the configuration (`-c`, so the last
+ * word): its own pid file, since Apache removes its pid file on exit whatever it names, and
+ * SO_REUSEPORT on its listeners, which Apache 2.4 sets when ListenCoresBucketsRatio is above 0.
+ * The ratio is the number of CPUs so that there is one listener bucket, as without it: a lower one
+ * makes Apache start at least one child per bucket.
+ */
+export function generationArgs(pidFile: string, cores: number): string[] {
+  return ['-c', `PidFile ${quoted(pidFile)}`, '-c', `ListenCoresBucketsRatio ${Math.max(1, cores)}`];
+}
+
+/** Polls `check` until it gives a value or `ms` pass (then undefined). */
+export function poll<T>(
+  seams: Pick<GenerationSeams, 'clock' | 'timers'>,
+  check: () => T | undefined,
+  ms: number,
+) {
+  return new Promise<T | undefined>((resolve) => {
+    const deadline = seams.clock.now() + ms;
+    let handle: unknown;
+    const tick = () => {
+      const value = check();
+      if (value !== undefined || seams.clock.now() > deadline) {
+        seams.timers.clearInterval(handle);
+        resolve(value);
+        return true;
+      }
+      return false;
+    };
+    if (!tick()) {
+      handle = seams.timers.setInterval(tick, GENERATION_POLL_MS);
+    }
+  });
+}
+
+const describeEnd = (end: ChildEnd) =>
+  end.signal ? `was killed by ${end.signal}` : `exited with status ${end.exitCode ?? 'unknown'}`;
+
+export interface Generations {
+  /** The generation that serves (the one the pid file names). */
+  current(): Generation;
+  /** Every generation still running: the current one, and one starting or stopping beside it. */
+  running(): Generation[];
+  /** Resolves with the end of the generation that was current when it ended. */
+  readonly ended: Promise<ChildEnd>;
+  /** A restart: the new generation replaces the current one, or, failing, is gone again. */
+  swap(over: () => boolean): Promise<void>;
+  /** Once the current one has ended: stops the others and waits until they are gone. */
+  stopOthers(): Promise<number[]>;
+}
+
+type Config = Pick<ServerConfig, 'paths' | 'readyTimeout' | 'gracefulStop' | 'log'>;
+
+export function generations(config: Config, seams: GenerationSeams): Generations {
+  const all: Generation[] = [];
+  let endCurrent: (end: ChildEnd) => void = () => {};
+  const ended = new Promise<ChildEnd>((resolve) => (endCurrent = resolve));
+
+  const start = (n: number): Generation => {
+    const pidFile = join(config.paths.serverRoot, `.httpd.generation-${n}.pid`);
+    // Apache refuses to start when its pid file names a live process: a recycled pid would do.
+    seams.removeFile(pidFile);
+    const child = seams.spawn(generationArgs(pidFile, seams.cores()));
+    let gone = false;
+    const generation: Generation = {
+      n,
+      pid: child.pid,
+      pidFile,
+      end: Promise.resolve(child).then((end) => {
+        gone = true;
+        all.splice(all.indexOf(generation), 1);
+        if (generation === current) {
+          endCurrent(end);
+        }
+        return end;
+      }),
+      exited: () => gone,
+    };
+    all.push(generation);
+    return generation;
+  };
+
+  let current = start(0);
+  // The pid file apachectl reads names the first generation as soon as its Apache is up.
+  void poll(
+    seams,
+    () => (current.exited() || seams.exists(current.pidFile) ? true : undefined),
+    config.readyTimeout * 1000,
+  ).then(() => {
+    if (current.n === 0 && current.pid && !current.exited() && seams.exists(current.pidFile)) {
+      seams.writePidFile(config.paths.pidFile, current.pid);
+    }
+  });
+
+  const signal = (generation: Generation, sig: NodeJS.Signals) => {
+    try {
+      if (generation.pid) {
+        seams.kill(generation.pid, sig);
+      }
+    } catch {
+      // gone meanwhile
+    }
+  };
+
+  /** SIGTERM (the daemons too), then SIGKILL to its group if it is still there after the bound. */
+  const stop = async (generation: Generation) => {
+    signal(generation, 'SIGTERM');
+    if (generation.pid) {
+      seams.stopDaemons(generation.pid);
+    }
+    if (
+      !(await poll(seams, () => (generation.exited() ? true : undefined), STOP_BOUND_MS)) &&
+      generation.pid
+    ) {
+      try {
+        seams.kill(-generation.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+
+  /** Waits until `generation` has exited and nothing of its group is left; removes its pid file. */
+  const bury = async (generation: Generation) => {
+    await generation.end;
+    const left = generation.pid ? await seams.killGroup(generation.pid) : [];
+    seams.removePidFile(generation.pidFile, generation.pid);
+    return left;
+  };
+
+  const drainMs = (config.gracefulStop?.timeout ?? DEFAULT_DRAIN_S) * 1000;
+
+  const retire = async (old: Generation) => {
+    signal(old, 'SIGWINCH');
+    if (!(await poll(seams, () => (old.exited() ? true : undefined), drainMs))) {
+      seams.err(
+        `express-wsgi: the previous Apache (pid ${old.pid}) did not finish its requests within ${drainMs / 1000} s; stopping it.`,
+      );
+      await stop(old);
+    }
+    // The check that it is really gone: a process of its group that outlived its parent is killed.
+    const left = await bury(old);
+    if (left.length) {
+      seams.err(
+        `express-wsgi: killed ${left.length} process(es) of the previous Apache (pid ${old.pid}) that outlived it (pid ${left.join(', ')}).`,
+      );
+    }
+  };
+
+  const swap = async (over: () => boolean) => {
+    const old = current;
+    const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
+    const logOffset = errorLog ? seams.logSize(errorLog) : 0;
+    const next = start(old.n + 1);
+    const timeoutMs = config.readyTimeout * 1000;
+    const outcome = await poll(
+      seams,
+      () =>
+        over() || old.exited()
+          ? 'over'
+          : next.exited()
+            ? 'exited'
+            : next.pid && seams.exists(next.pidFile) && seams.serving(next.pid)
+              ? 'serving'
+              : undefined,
+      timeoutMs,
+    );
+    if (outcome === 'serving') {
+      current = next;
+      seams.writePidFile(config.paths.pidFile, next.pid as number);
+      seams.out(
+        `express-wsgi: restarted: a new Apache (pid ${next.pid}) serves; the previous one (pid ${old.pid}) finishes its requests and stops.`,
+      );
+      await retire(old);
+      return;
+    }
+    if (outcome === 'over') {
+      // A stop reached every generation (src/launch/forward-signals.ts); the launcher ends.
+      return;
+    }
+    const disk = seams.diskFull({ serverRoot: config.paths.serverRoot, errorLog, logOffset });
+    const why =
+      (outcome === 'exited'
+        ? `it ${describeEnd(await next.end)} before it served`
+        : `it did not serve within ${config.readyTimeout} s (--ready-timeout)`) +
+      (disk ? ` (${disk.replace(/\.$/, '')})` : '');
+    const where = config.log.toTerminal ? 'above' : `above and in ${config.log.errorLog}`;
+    seams.err(
+      `express-wsgi: the restart failed: a new Apache was started from ${config.paths.serverRoot}, but ${why}; ` +
+        `Apache's own messages are ${where}. The running one (pid ${old.pid}) goes on serving.`,
+    );
+    if (!next.exited()) {
+      await stop(next);
+    }
+    await bury(next);
+  };
+
+  return {
+    current: () => current,
+    running: () => [...all],
+    ended,
+    swap,
+    stopOthers: async () => {
+      const others = all.filter((generation) => generation !== current);
+      await Promise.all(others.map((generation) => stop(generation)));
+      return (await Promise.all(others.map((generation) => bury(generation)))).flat();
+    },
+  };
+}

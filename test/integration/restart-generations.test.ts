@@ -1,0 +1,237 @@
+/**
+ * Issue 17: SIGUSR1 and SIGHUP to the launcher start a new Apache generation beside the running
+ * one (src/launch/generations.ts) instead of Apache's own restart, which under load answered
+ * requests with 5xx (mod_wsgi unlinks its daemon sockets while Apache rereads its configuration).
+ * Each restart here runs under a bounded load from bench/load-client.mjs, the client that retries
+ * a request once when the server closed a kept-alive connection under it, as browsers do.
+ *
+ * Design note, the negative control: Apache's own graceful restart (`apachectl graceful`, which
+ * still is Apache's) under the same load fails requests with 5xx; the last test shows it, so that
+ * the load here is one a lossy restart does fail.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from '@jest/globals';
+
+import {
+  get,
+  processesOf,
+  REPO,
+  type Server,
+  startServer,
+  stopAll,
+  stopServer,
+  waitFor,
+} from '../helpers/server.js';
+
+/** wrk runs until told; one a failed test left is stopped here. */
+const loads: ChildProcess[] = [];
+afterEach(async () => {
+  for (const child of loads.splice(0)) {
+    child.kill('SIGKILL');
+  }
+  await stopAll();
+});
+
+interface Load {
+  readonly requests: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly retried: number;
+  readonly failed: number;
+}
+
+/**
+ * wrk for up to a minute, until `stop()`, which resolves with its count of answers that were not
+ * 2xx (it counts every closed kept-alive connection as a socket error, not as one of these).
+ */
+function wrk(url: string): { stop(): Promise<number> } {
+  const child = spawn('wrk', ['-t', '2', '-c', '16', '-d', '60s', url]);
+  loads.push(child);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', () => resolve());
+  });
+  return {
+    stop: async () => {
+      child.kill('SIGINT'); // wrk prints its summary on SIGINT
+      await exited;
+      expect(out).toMatch(/\d+ requests in/);
+      return Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+    },
+  };
+}
+
+/** 16 keep-alive connections for `seconds` (bench/load-client.mjs). */
+function load(url: string, seconds: number): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [
+      join(REPO, 'bench', 'load-client.mjs'),
+      url,
+      '16',
+      String(seconds),
+    ]);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.once('error', reject);
+    child.once('exit', () => resolve(JSON.parse(out) as Load));
+  });
+}
+
+/** How many connections to `port` are established (/proc/net/tcp*, state 01), client ends included. */
+function established(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return ['/proc/net/tcp', '/proc/net/tcp6']
+    .flatMap((file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(1) : []))
+    .filter((line) => {
+      const [, local, remote, state] = line.trim().split(/\s+/);
+      return state === '01' && (local?.endsWith(hex) || remote?.endsWith(hex));
+    }).length;
+}
+
+const served = (server: Server) => {
+  try {
+    return readFileSync(join(server.root, 'access_log'), 'utf8').split('\n').length - 1;
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * Starts the load and resolves once its 16 connections are open and it has had 300 requests
+ * served (the access log), so that what follows happens under a load in full flow.
+ */
+async function underLoad<T = Promise<Load>>(
+  server: Server,
+  seconds: number,
+  client: (url: string, seconds: number) => T = load as never,
+): Promise<T> {
+  const before = served(server);
+  const loaded = client(`${server.url}/`, seconds);
+  await waitFor(() => established(server.port) >= 16, 10_000, 'the load to connect');
+  await waitFor(() => served(server) >= before + 300, 10_000, 'the load to flow');
+  return loaded;
+}
+
+/** The server every test here runs: hello.wsgi, 2 daemon processes, and an access log. */
+const FLAGS = ['hello.wsgi', '--processes', '2', '--access-log'];
+
+const generationPidFiles = (root: string) =>
+  readdirSync(root).filter((name) => /^\.httpd\.generation-\d+\.pid$/.test(name));
+
+const parentOf = (pid: number) => {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The Apache parents running for this server: the launcher's children among its processes. */
+const apacheParents = (server: Server) =>
+  processesOf(server.root).filter((pid) => parentOf(pid) === server.child.pid);
+
+const restarts = (server: Server) => server.stdout().split('express-wsgi: restarted:').length - 1;
+
+/** After a restart: one generation, which the pid file names, and only its runtime files. */
+async function expectOneGeneration(server: Server): Promise<void> {
+  await waitFor(
+    () => apacheParents(server).length === 1 && generationPidFiles(server.root).length === 1,
+    45_000,
+    'one Apache generation to be left',
+  );
+  const [parent] = apacheParents(server);
+  expect(readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim()).toBe(String(parent));
+  const sockets = readdirSync(server.root).filter((name) => name.endsWith('.sock'));
+  expect(sockets.every((name) => name.startsWith(`wsgi.${parent}.`))).toBe(true);
+}
+
+/** After SIGTERM: nothing of the server runs, and its runtime files are gone. */
+async function expectNoneAfterStop(server: Server): Promise<void> {
+  await stopServer(server);
+  await waitFor(() => processesOf(server.root).length === 0, 20_000, 'nothing left of the server');
+  expect(generationPidFiles(server.root)).toEqual([]);
+  expect(existsSync(join(server.root, 'httpd.pid'))).toBe(false);
+}
+
+describe.each(['SIGUSR1', 'SIGHUP'] as const)('%s to the launcher, daemon mode, under load', (signal) => {
+  it('fails no request, leaves one generation running, and none after SIGTERM', async () => {
+    const server = await startServer(FLAGS);
+    const [before] = apacheParents(server);
+    // The load runs for 5 s; the restart (about a second here) and its drain happen inside it.
+    const loaded = await underLoad(server, 5);
+    process.kill(server.child.pid as number, signal);
+    await waitFor(() => restarts(server) === 1, 20_000, 'the new generation to serve');
+    const result = await loaded;
+    expect(result.requests).toBeGreaterThan(100);
+    expect({ non2xx: result.non2xx, errors: result.errors }).toEqual({ non2xx: 0, errors: 0 });
+    await expectOneGeneration(server);
+    expect(apacheParents(server)).not.toContain(before);
+    await expectNoneAfterStop(server);
+  });
+});
+
+it('a new generation that fails to start changes nothing: the old one serves on, the launcher says why', async () => {
+  const server = await startServer(FLAGS);
+  const [before] = apacheParents(server);
+  // A configuration error, as a setup-server rerun with a bad --include-file would make.
+  appendFileSync(join(server.root, 'httpd.conf'), '\nNoSuchDirective on\n');
+  const loaded = await underLoad(server, 3);
+  process.kill(server.child.pid as number, 'SIGHUP');
+  await waitFor(() => server.stderr().includes('the restart failed'), 20_000, 'the launcher to say why');
+  expect(server.stderr()).toMatch(
+    /express-wsgi: the restart failed: a new Apache was started from .*, but it exited with status 1 before it served; .*The running one \(pid \d+\) goes on serving\./,
+  );
+  expect(server.stderr()).toContain('NoSuchDirective');
+  const result = await loaded;
+  expect(result.failed).toBe(0);
+  expect(apacheParents(server)).toEqual([before]);
+  expect(readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim()).toBe(String(before));
+  expect((await get(`${server.url}/`)).status).toBe(200);
+  expect(server.child.exitCode).toBeNull();
+  await expectNoneAfterStop(server);
+});
+
+const restartsLogged = (server: Server) =>
+  readFileSync(join(server.root, 'error_log'), 'utf8').split('resuming normal operations').length - 1;
+
+// wrk, faster than the Node client, catches what a restart answers with 5xx.
+describe.each(['SIGUSR1', 'SIGHUP', 'apachectl graceful'] as const)(
+  '%s, daemon mode, under wrk',
+  (restart) => {
+    const ours = restart !== 'apachectl graceful';
+    it(
+      ours
+        ? 'answers every request with a 2xx'
+        : "negative control: Apache's own restart answers some with 5xx",
+      async () => {
+        const server = await startServer(FLAGS);
+        const loaded = await underLoad(server, 60, wrk);
+        // Three, one after the other (each once the load flows again): Apache's own loses only what is
+        // in flight during its ~60 ms configuration reread.
+        for (let i = 0; i < 3; i++) {
+          const before = [restarts(server), restartsLogged(server)] as const;
+          if (ours) {
+            process.kill(server.child.pid as number, restart);
+            await waitFor(() => restarts(server) > before[0], 20_000, 'the new generation to serve');
+          } else {
+            execFileSync(join(server.root, 'apachectl'), ['graceful'], { stdio: 'ignore' });
+            await waitFor(() => restartsLogged(server) > before[1], 10_000, "Apache's graceful restart");
+          }
+          const count = served(server);
+          await waitFor(() => served(server) >= count + 200, 10_000, 'the load to flow again');
+        }
+        const non2xx = await loaded.stop();
+        if (ours) {
+          expect(non2xx).toBe(0);
+        } else {
+          expect(non2xx).toBeGreaterThan(0);
+        }
+      },
+    );
+  },
+);
