@@ -51,9 +51,9 @@ export type ModWsgiSource =
   /** pip-installed into --python-home's environment */
   | { readonly kind: 'python-home' }
   /** `module-location` of the mod_wsgi-express on PATH (an activated environment's) */
-  | { readonly kind: 'mod_wsgi-express'; readonly program: string }
+  | { readonly kind: 'mod_wsgi-express'; readonly program: string; readonly passedOver?: string }
   /** mod_wsgi.so in Apache's modules directory (the distribution's package, or install-module's copy) */
-  | { readonly kind: 'modules-directory' };
+  | { readonly kind: 'modules-directory'; readonly passedOver?: string };
 
 /** What src/discovery/ found: the Apache and mod_wsgi this server is made of. */
 export interface Discovery {

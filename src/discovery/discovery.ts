@@ -192,6 +192,45 @@ export function inspectModWsgi(path: string): Omit<ModWsgi, 'source'> {
 
 const found = (path: string, source: ModWsgiSource): ModWsgi => ({ ...inspectModWsgi(path), source });
 
+/** Larger than any mod_wsgi build by far (they are under 2 MB): a module is read whole. */
+const MODULE_SIZE_LIMIT = 64 * 2 ** 20;
+
+/**
+ * Why a module found by looking in --python-home must not be loaded, or undefined when it may be:
+ * Apache loads it as whoever starts it, root included, so a module that another account could have
+ * put there would run that account's code as root. It must be a regular file of a module's size,
+ * and it and every directory above it belong to root or to us, writable by no one else (a sticky
+ * directory such as /tmp excepted): the rules apachectl applies to the server root.
+ */
+export function untrustedModule(module: string, uid: number): string | undefined {
+  let info;
+  try {
+    info = statSync(module);
+  } catch (error) {
+    return `it cannot be read (${(error as NodeJS.ErrnoException).code})`;
+  }
+  if (!info.isFile()) {
+    return 'it is not a regular file';
+  }
+  if (info.size > MODULE_SIZE_LIMIT) {
+    return `it is ${info.size} bytes, far more than a module`;
+  }
+  for (let path = module; ; path = dirname(path)) {
+    const st = statSync(path);
+    const what = path === module ? 'it' : path;
+    if (st.uid !== 0 && st.uid !== uid) {
+      return `${what} belongs to uid ${st.uid}, not to you (uid ${uid}) or root`;
+    }
+    const sticky = st.isDirectory() && (st.mode & 0o1000) !== 0;
+    if ((st.mode & 0o022) !== 0 && !sticky) {
+      return `${what} can be written by others (mode ${(st.mode & 0o7777).toString(8)})`;
+    }
+    if (dirname(path) === path) {
+      return undefined;
+    }
+  }
+}
+
 /**
  * The module to load, in this order: the one named (--mod-wsgi-module, else $MOD_WSGI_MODULE); one
  * pip-installed into --python-home, built for the Python the application runs; the one of the
@@ -213,18 +252,25 @@ export function findModWsgi(
     }
     return found(path, { kind: option ? 'option' : 'environment' });
   }
-  const home = pythonHome === undefined ? undefined : pipModuleIn(pythonHome);
-  if (home) {
+  // An empty --python-home (an unset variable) is no environment, not the current directory.
+  const home = pythonHome ? pipModuleIn(pythonHome) : undefined;
+  const distrust = home && untrustedModule(home, process.getuid?.() ?? 0);
+  if (home && !distrust) {
     return found(realpathSync(home), { kind: 'python-home' });
   }
+  let passedOver = distrust ? `not the one pip-installed in --python-home, ${home}: ${distrust}` : undefined;
   const express = which('mod_wsgi-express', env);
   const located = express && moduleLocationOf(express);
   if (express && located && existsSync(located)) {
-    return found(realpathSync(located), { kind: 'mod_wsgi-express', program: express });
+    const distrustExpress = untrustedModule(located, process.getuid?.() ?? 0);
+    if (!distrustExpress) {
+      return found(realpathSync(located), { kind: 'mod_wsgi-express', program: express, passedOver });
+    }
+    passedOver = `not the one of ${express}, ${located}: ${distrustExpress}`;
   }
   const own = join(modulesDirectory, 'mod_wsgi.so');
   if (existsSync(own)) {
-    return found(realpathSync(own), { kind: 'modules-directory' });
+    return found(realpathSync(own), { kind: 'modules-directory', passedOver });
   }
   const looked = [located, own].filter((p): p is string => Boolean(p));
   throw new EnvironmentError(

@@ -16,8 +16,11 @@ export function whyThisModule(modWsgi: ModWsgi, pythonHome: string | undefined):
     case 'python-home':
       return 'pip-installed in --python-home';
     case 'mod_wsgi-express':
-      return `the module of ${source.program}, first on PATH`;
+      return `the module of ${source.program}, first on PATH${source.passedOver ? `; ${source.passedOver}` : ''}`;
     case 'modules-directory':
+      if (source.passedOver) {
+        return `in Apache's modules directory; ${source.passedOver}`;
+      }
       // Said because a user who pip-installed mod_wsgi elsewhere expects that one.
       return pythonHome === undefined
         ? "in Apache's modules directory; no mod_wsgi-express on PATH"

@@ -3,7 +3,8 @@
  * a temp directory: the one named, then one pip-installed into --python-home, then the one of the
  * mod_wsgi-express on PATH, then Apache's own (Debian's, the real one in /usr/lib/apache2/modules).
  */
-import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -147,6 +148,54 @@ describe('findModWsgi: which module', () => {
     const path = join(home, 'lib', 'python3.13', 'site-packages', 'mod_wsgi', 'server');
     moduleFile(join(path, 'mod_wsgi-py313.cpython-313-x86_64-linux-gnu.so'), '6.0.5');
     expect(findModWsgi(undefined, MODULES_DIR, { PATH: '' }, home).pythonVersion).toBe('3.13');
+  });
+});
+
+// Apache loads the module as whoever starts it, root included (adversarial pass: root loaded a .so
+// from another account's venv and ran its constructor as uid 0).
+describe('findModWsgi: a module found in --python-home that someone else could have put there', () => {
+  it("in a directory others may write: passed over for Apache's own, saying why", () => {
+    const venv = pipVenv('venv-open', '3.11', '6.0.5');
+    const server = join(venv.module, '..');
+    chmodSync(server, 0o777);
+    const found = findModWsgi(undefined, MODULES_DIR, { PATH: '' }, venv.home);
+    expect(found.path).toBe(DEBIAN_MOD_WSGI);
+    expect(found.source).toEqual({
+      kind: 'modules-directory',
+      passedOver: `not the one pip-installed in --python-home, ${venv.module}: ${server} can be written by others (mode 777)`,
+    });
+  });
+
+  it('a FIFO or a directory in its place: passed over, never read', () => {
+    const fifoVenv = pipVenv('venv-fifo', '3.11', '6.0.5');
+    rmSync(fifoVenv.module);
+    execFileSync('mkfifo', [fifoVenv.module]);
+    expect(findModWsgi(undefined, MODULES_DIR, { PATH: '' }, fifoVenv.home).source).toMatchObject({
+      passedOver: expect.stringContaining('it is not a regular file'),
+    });
+    const dirVenv = pipVenv('venv-dir', '3.11', '6.0.5');
+    rmSync(dirVenv.module);
+    mkdirSync(dirVenv.module);
+    expect(findModWsgi(undefined, MODULES_DIR, { PATH: '' }, dirVenv.home).path).toBe(DEBIAN_MOD_WSGI);
+  });
+
+  (process.getuid?.() === 0 ? it : it.skip)("another account's (as root): passed over", () => {
+    const venv = pipVenv('venv-theirs', '3.11', '6.0.5');
+    chownSync(venv.module, 65534, 65534);
+    expect(findModWsgi(undefined, MODULES_DIR, { PATH: '' }, venv.home).source).toMatchObject({
+      passedOver: expect.stringContaining('it belongs to uid 65534, not to you (uid 0) or root'),
+    });
+  });
+
+  it('an empty --python-home (an unset variable) is no environment, not the working directory', () => {
+    const here = pipVenv('cwd-venv', '3.11', '6.0.5');
+    const before = process.cwd();
+    process.chdir(here.home);
+    try {
+      expect(findModWsgi(undefined, MODULES_DIR, { PATH: '' }, '').path).toBe(DEBIAN_MOD_WSGI);
+    } finally {
+      process.chdir(before);
+    }
   });
 });
 
