@@ -32,7 +32,10 @@ export function appCheckOf(
   }
   return {
     python: interpreter,
-    isolatedPython: host.realPath(interpreter),
+    // What root runs before it drops to the app's account: the Python the module was built for
+    // (the distribution's, as a rule), never a program of the environment, which may be another
+    // account's (adversarial pass: a venv's bin/python ran as root). apachectl checks it again.
+    isolatedPython: discovery.python ?? host.realPath(interpreter),
     pythonPath: python.path,
     accountEnvironment: mode === 'daemon',
   };

@@ -51,14 +51,16 @@ export const MPM_PREFERENCE = {
 /** Client connections a daemon-mode server holds at once by default: 256 with headroom. */
 export const FRONT_CAPACITY = 320;
 /**
- * MinSpareThreads as a fraction of MaxRequestWorkers, for the pools that are started whole. Apache
- * logs "server is within MinSpareThreads of MaxRequestWorkers" (AH00287 worker, AH10159 event) at
- * error level whenever fewer threads than that are idle in a full pool: equal to the pool (as
- * mod_wsgi-express's fixed pools were), it did so under any load; a tenth makes it the warning it
- * is meant to be, that nine in ten threads are busy. Spares start no process here either way:
- * StartServers starts every one and MaxRequestWorkers caps them.
+ * MinSpareThreads for the pools that are started whole: one thread more than the pool less one
+ * process. Apache logs "server is within MinSpareThreads of MaxRequestWorkers" (AH00287 worker,
+ * AH10159 event) at error level whenever fewer threads than that are idle in a full pool, and
+ * starts a process whenever fewer are idle and there is room. Equal to the pool (as
+ * mod_wsgi-express's fixed pools were), it logged under any load at all; a tenth of it (tried)
+ * left a child that died (a crash, the OOM killer) unreplaced until nine in ten threads were busy.
+ * This way a lost child is replaced at once (its threads are missing from the idle count), and the
+ * line comes only once a whole process's worth of threads is busy.
  */
-export const NEAR_CAPACITY = 0.1;
+export const spareThreads = (pool: number, perProcess: number): number => Math.max(1, pool - perProcess + 1);
 /** Threads per Apache process in daemon mode at most, worker MPM. */
 export const FRONT_THREADS_PER_PROCESS = 64;
 /** Threads per Apache process in daemon mode at most, event MPM (one process up to this). */
@@ -74,8 +76,6 @@ export function pickMpm(
     : MPM_PREFERENCE[embedded ? 'embedded' : 'daemon'];
   return order.find(installed);
 }
-
-const nearCapacity = (threads: number): number => Math.max(1, Math.floor(NEAR_CAPACITY * threads));
 
 function embeddedSettings({ mpm, processes: p, threads: t, maximumRequests }: CapacityInput): MpmSettings {
   if (mpm === 'prefork') {
@@ -105,7 +105,7 @@ function embeddedSettings({ mpm, processes: p, threads: t, maximumRequests }: Ca
       ['ServerLimit', 2 * p],
       ['ThreadLimit', t],
       ['ThreadsPerChild', t],
-      ['MinSpareThreads', nearCapacity(p * t)],
+      ['MinSpareThreads', spareThreads(p * t, t)],
       ['MaxSpareThreads', p * t],
       ['MaxRequestWorkers', p * t],
       ['MaxConnectionsPerChild', maximumRequests],
@@ -158,7 +158,7 @@ function daemonSettings(input: CapacityInput): MpmSettings {
       ['ThreadsPerChild', tpc],
       [
         'MinSpareThreads',
-        minSpare === undefined ? nearCapacity(sl * tpc) : Math.max(tpc, Math.floor(minSpare * sl) * tpc),
+        minSpare === undefined ? spareThreads(sl * tpc, tpc) : Math.max(tpc, Math.floor(minSpare * sl) * tpc),
       ],
       ['MaxSpareThreads', Math.max(tpc, Math.floor(maxSpare * sl) * tpc)],
       ['MaxRequestWorkers', sl * tpc],

@@ -4,7 +4,7 @@
  * container with a broken application exits non-zero instead of answering 500 (issue 15 item 1).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -133,6 +133,74 @@ describe('apachectl check-app', () => {
       'the daemon process to import the application',
     );
     expect(imported).toBe(daemon);
+  });
+});
+
+// Run by root for another account's application (adversarial pass): nothing of that account may
+// run as root, and the application may not reach root's terminal.
+(process.getuid?.() === 0 ? describe : describe.skip)('apachectl check-app run by root', () => {
+  const account = ['--user', 'nobody', '--group', 'nogroup'];
+
+  it("never runs the environment's own bin/python as root, which its owner could have replaced", async () => {
+    const { cwd } = await setUp(['hello.wsgi']);
+    const venv = join(cwd, 'venv');
+    expect((await run('/usr/bin/python3', ['-m', 'venv', '--without-pip', venv])).code).toBe(0);
+    // Where the stand-in may write whoever runs it (not above the server root: apachectl refuses that).
+    const marks = join(cwd, 'marks');
+    mkdirSync(marks, { mode: 0o1777 });
+    chmodSync(marks, 0o1777);
+    const marker = join(marks, 'ran-as');
+    const python = join(venv, 'bin', 'python');
+    rmSync(python);
+    // A stand-in interpreter that says who ran it, then is the real one.
+    writeFileSync(python, `#!/bin/sh\nid -u >> ${marker}\nexec /usr/bin/python3 "$@"\n`, { mode: 0o755 });
+    const root = join(cwd, 'root2');
+    trackRoot(root);
+    const setup = await runCli(
+      [
+        'setup-server',
+        'hello.wsgi',
+        '--python-home',
+        venv,
+        ...account,
+        ...loopbackArgs(await freePort(), root),
+      ],
+      cwd,
+    );
+    expect(setup).toMatchObject({ code: 0 });
+    const result = await checkApp(root, cwd);
+    expect(result).toMatchObject({ code: 0 });
+    // Only as the application's account (nobody), after root dropped to it.
+    expect(readFileSync(marker, 'utf8').trim().split('\n')).toEqual(['65534']);
+  });
+
+  it("leaves root's terminal behind: the application cannot type into it (TIOCSTI)", async () => {
+    const app = [
+      'import fcntl, os, termios',
+      'try:',
+      "    fd = os.open('/dev/tty', os.O_RDWR)",
+      'except OSError:',
+      '    fd = 2',
+      'try:',
+      "    fcntl.ioctl(fd, termios.TIOCSTI, b'#')",
+      "    print('check-app test: TIOCSTI worked', file=sys.stderr)",
+      'except OSError as error:',
+      "    print('check-app test: TIOCSTI refused', file=sys.stderr)",
+      'def application(environ, start_response):',
+      "    start_response('200 OK', [])",
+      "    return [b'']",
+    ];
+    const { cwd, root } = await setUp(['tty.wsgi', ...account], {
+      'tty.wsgi': `import sys\n${app.join('\n')}\n`,
+    });
+    // Under a pseudo-terminal, as a person would run it (script(1) from util-linux).
+    const result = await run(
+      'script',
+      ['-q', '-e', '-c', `${join(root, 'apachectl')} check-app`, '/dev/null'],
+      { cwd },
+    );
+    expect(result.stdout + result.stderr).toContain('check-app test: TIOCSTI refused');
+    expect(result.code).toBe(0);
   });
 });
 

@@ -91,6 +91,31 @@ describe.each([
   });
 });
 
+describe('embedded mode, a child that dies', () => {
+  it('is replaced at once, not only when the others are nearly all busy', async () => {
+    const server = await startServer(['hello.wsgi', '--embedded-mode', '--processes', '3']);
+    const parent = Number(readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim());
+    const children = () =>
+      readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    const before = await waitFor(
+      () => (children().length === 3 ? children() : undefined),
+      20_000,
+      '3 children',
+    );
+    // As a crash or the OOM killer would.
+    for (const pid of before.slice(0, 2)) {
+      process.kill(pid, 'SIGKILL');
+    }
+    // Apache's maintenance runs every second; a pool that waits for load would stay at 1.
+    await waitFor(
+      () => children().filter((pid) => !before.includes(pid)).length === 2,
+      20_000,
+      'two new children in place of the killed ones',
+    );
+    expect((await get(server.url)).status).toBe(200);
+  });
+});
+
 // AH00287 (worker) / AH10159 (event): "server is within MinSpareThreads of MaxRequestWorkers,
 // consider raising the MaxRequestWorkers setting", an error-level line that a pool whose
 // MinSpareThreads equals MaxRequestWorkers logs as soon as one thread is busy at Apache's

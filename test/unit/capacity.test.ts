@@ -25,7 +25,7 @@ describe('daemon mode, worker and event', () => {
       ServerLimit: 10, // twice the processes: room for a graceful restart
       MaxRequestWorkers: 320,
       StartServers: 5,
-      MinSpareThreads: 32, // a tenth: Apache warns of a pool nine-tenths busy, not of any load
+      MinSpareThreads: 257, // the pool less one process, plus one: a dead child is replaced at once
       MaxSpareThreads: 320,
     });
   });
@@ -41,7 +41,7 @@ describe('daemon mode, worker and event', () => {
       ServerLimit: 2, // room for a graceful restart's new process beside the old
       MaxRequestWorkers: 320,
       StartServers: 1,
-      MinSpareThreads: 32,
+      MinSpareThreads: 1,
       MaxSpareThreads: 320,
     });
   });
@@ -83,7 +83,7 @@ describe('daemon mode, worker and event', () => {
       ServerLimit: 2 * sl,
       MaxRequestWorkers: mrw,
       StartServers: sl,
-      MinSpareThreads: Math.max(1, Math.floor(mrw / 10)),
+      MinSpareThreads: Math.max(1, mrw - tpc + 1),
       MaxSpareThreads: mrw,
     });
     expect(s.maxClients).toBe(mrw);
@@ -185,7 +185,7 @@ describe('embedded mode: a fixed pool of P x T', () => {
       ServerLimit: 6,
       ThreadLimit: 4,
       ThreadsPerChild: 4,
-      MinSpareThreads: 1, // a tenth of 12
+      MinSpareThreads: 9, // 12 less a process of 4, plus 1
       MaxSpareThreads: 12,
       MaxRequestWorkers: 12,
       // The Apache children are the application processes here, so --maximum-requests recycles them.

@@ -105,8 +105,8 @@ const CASES: Record<string, Case> = {
   },
   'fractions in embedded mode: ignored, with a warning': {
     args: ['--embedded-mode', '--processes', '1', '--initial-workers', '0.9'],
-    // 320 threads in the one process; spares a tenth of them, not the fraction's.
-    conf: [line('StartServers 1'), line('ThreadsPerChild 320'), line('MinSpareThreads 32')],
+    // 320 threads in the one process; spares by src/resolve/capacity.ts#spareThreads, not the fraction.
+    conf: [line('StartServers 1'), line('ThreadsPerChild 320'), line('MinSpareThreads 1')],
     warning: '--initial-workers: no effect in embedded mode',
   },
   '--startup-timeout': { args: ['--startup-timeout', '30'], conf: [daemonLine('startup-timeout="30"')] },

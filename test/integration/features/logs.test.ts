@@ -428,6 +428,11 @@ describe('a real Apache', () => {
       '-k',
       'start',
       '-DFOREGROUND',
+      // Each generation's own pid file and SO_REUSEPORT (src/launch/generations.ts#generationArgs).
+      '-c',
+      `PidFile "${join(server.root, '.httpd.generation-0.pid')}"`,
+      '-c',
+      expect.stringMatching(/^ListenCoresBucketsRatio \d+$/),
     ]);
     const daemons = childrenOf(apache).filter((pid) => argvOf(pid)[0]?.startsWith('(wsgi:'));
     expect(daemons.map((pid) => argvOf(pid)[0]?.trimEnd())).toEqual(['(wsgi:shop-backend-daemons)']);

@@ -30,14 +30,25 @@ describe('apachectl check-app: the interpreter', () => {
     });
   });
 
-  it('is the environment bin/python with --python-home, run isolated as the binary it links to', () => {
+  it("is the environment bin/python with --python-home; root's first step runs the module's own Python", () => {
     const venv = join(dir, 'check-venv');
     mkdirSync(join(venv, 'bin'), { recursive: true });
     const installed = join(dir, 'check-installed-python3.11');
     writeFileSync(installed, '#!/bin/sh\n', { mode: 0o755 });
     symlinkSync(installed, join(venv, 'bin', 'python'));
-    const check = appCheckOf(host(), fakeDiscovery(), { home: venv, path: [] }, 'daemon');
-    expect(check).toMatchObject({ python: join(venv, 'bin', 'python'), isolatedPython: installed });
+    const discovery = fakeDiscovery();
+    const check = appCheckOf(host(), discovery, { home: venv, path: [] }, 'daemon');
+    // Never a program of the environment, which its owner could replace (it ran as root).
+    expect(check).toMatchObject({ python: join(venv, 'bin', 'python'), isolatedPython: discovery.python });
+    expect(discovery.python).not.toBe(installed);
+    // Without a known module Python, the binary the environment's links to.
+    const unknown = appCheckOf(
+      host(),
+      { ...discovery, python: undefined },
+      { home: venv, path: [] },
+      'daemon',
+    );
+    expect(unknown).toMatchObject({ isolatedPython: installed });
   });
 
   it('says what is missing when there is no interpreter to import with', () => {

@@ -37,12 +37,12 @@ describe('worker fractions', () => {
   // process round to that process).
   const big = { processes: '8', threads: '25', 'server-mpm': 'worker' };
 
-  it('worker: by default every process starts up front and stays (1 / a tenth of the threads / 1)', () => {
+  it('worker: by default every process starts up front, stays, and is replaced when it dies', () => {
     expect(directives(run(big))).toMatchObject({
       ThreadsPerChild: 64,
       ServerLimit: 10,
       StartServers: 5,
-      MinSpareThreads: 32,
+      MinSpareThreads: 257,
       MaxSpareThreads: 320,
     });
   });
@@ -50,7 +50,7 @@ describe('worker fractions', () => {
   it('event: one process of every thread, started up front, whatever the fractions', () => {
     const event = { ...big, 'server-mpm': 'event' };
     for (const [extra, minSpare] of [
-      [{}, 32],
+      [{}, 1],
       [{ 'initial-workers': '0.1', 'minimum-spare-workers': '0.1' }, 320],
     ] as const) {
       expect(directives(run({ ...event, ...extra }))).toMatchObject({
@@ -147,13 +147,14 @@ describe('capacity formulas with fractions (src/capacity.ts)', () => {
     );
 
   // P=4, T=25: mc max(320, 160) = 320; worker TPC 64, SL 5; event TPC 320, SL 1.
+  // MinSpareThreads: the pool less one process plus one (320 - 64 + 1; 320 - 320 + 1).
   it.each([
-    ['worker', 5, 320],
-    ['event', 1, 320],
-  ] as const)('%s: a fixed pool without fractions', (mpm, start, spare) => {
+    ['worker', 5, 257, 320],
+    ['event', 1, 1, 320],
+  ] as const)('%s: a fixed pool without fractions', (mpm, start, minSpare, spare) => {
     expect(of(mpm, {})).toMatchObject({
       StartServers: start,
-      MinSpareThreads: spare / 10, // src/resolve/capacity.ts NEAR_CAPACITY
+      MinSpareThreads: minSpare,
       MaxSpareThreads: spare,
     });
   });
