@@ -280,6 +280,16 @@ export type AppCheck =
       readonly pythonPath: readonly string[];
       /** HOME, USER and LOGNAME of the account, which mod_wsgi sets in daemon processes (not embedded). */
       readonly accountEnvironment: boolean;
+      /**
+       * What the check's stand-in for mod_wsgi's built-in module says (an application may read it
+       * at import): the module's version, the daemon process group ('' in embedded mode) and the
+       * application group ('' for %{GLOBAL}).
+       */
+      readonly modWsgi: {
+        readonly version: readonly [number, number, number];
+        readonly processGroup: string;
+        readonly applicationGroup: string;
+      };
     }
   | {
       /** Why there is nothing to import with (one sentence, printed by check-app). */

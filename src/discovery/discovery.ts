@@ -256,7 +256,10 @@ export function findModWsgi(
   const home = pythonHome ? pipModuleIn(pythonHome) : undefined;
   const distrust = home && untrustedModule(home, process.getuid?.() ?? 0);
   if (home && !distrust) {
-    return found(realpathSync(home), { kind: 'python-home' });
+    // By the path through --python-home, not its real path: where the environment is a symlink to
+    // the current release, the module follows it as WSGIPythonHome does (a real path would keep
+    // loading the old release's module, and fail once that is removed).
+    return found(home, { kind: 'python-home' });
   }
   let passedOver = distrust ? `not the one pip-installed in --python-home, ${home}: ${distrust}` : undefined;
   const express = which('mod_wsgi-express', env);

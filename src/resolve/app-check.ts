@@ -13,6 +13,7 @@ export function appCheckOf(
   discovery: Pick<Discovery, 'python' | 'modWsgi'>,
   python: { readonly home: string | undefined; readonly path: readonly string[] },
   mode: Mode,
+  groups: { readonly process: string; readonly application: string },
 ): AppCheck {
   const version = discovery.modWsgi.pythonVersion;
   let interpreter: string | undefined;
@@ -38,5 +39,10 @@ export function appCheckOf(
     isolatedPython: discovery.python ?? host.realPath(interpreter),
     pythonPath: python.path,
     accountEnvironment: mode === 'daemon',
+    modWsgi: {
+      version: discovery.modWsgi.version,
+      processGroup: mode === 'daemon' ? groups.process : '',
+      applicationGroup: groups.application === '%{GLOBAL}' ? '' : groups.application,
+    },
   };
 }

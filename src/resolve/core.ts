@@ -73,7 +73,10 @@ export function resolveCore(
       : undefined;
   const app = appOf(opts, served, paths.welcome);
   const appCheck = app
-    ? appCheckOf(ctx.host, discovery, { home: pythonHome, path: pythonPath }, mode)
+    ? appCheckOf(ctx.host, discovery, { home: pythonHome, path: pythonPath }, mode, {
+        process: daemonName,
+        application: opts.applicationGroup,
+      })
     : undefined;
   const log = logOf(opts, paths.logDirectory, ctx, discovery);
 

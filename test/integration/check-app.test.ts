@@ -93,6 +93,24 @@ describe('apachectl check-app', () => {
     expect(processesOf(root)).toEqual([]);
   });
 
+  it("an application that reads mod_wsgi's module at import passes, as it would in its process", async () => {
+    const app = [
+      'import mod_wsgi',
+      "assert mod_wsgi.process_group == 'shop', mod_wsgi.process_group",
+      'assert mod_wsgi.version >= (4, 0), mod_wsgi.version',
+      'mod_wsgi.subscribe_shutdown(lambda *args, **kwargs: None)',
+      'def application(environ, start_response):',
+      "    start_response('200 OK', [])",
+      "    return [b'']",
+    ];
+    const { cwd, root } = await setUp(['uses-mod-wsgi.wsgi', '--process-group', 'shop'], {
+      'uses-mod-wsgi.wsgi': `${app.join('\n')}\n`,
+    });
+    const result = await checkApp(root, cwd);
+    expect(result.stderr).toMatch(/check-app: the application imported in/);
+    expect(result.code).toBe(0);
+  });
+
   it('a static site has nothing to import: status 0', async () => {
     const { cwd, root } = await setUp(['--application-type', 'static', 'static']);
     const result = await checkApp(root, cwd);

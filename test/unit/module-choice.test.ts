@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 
@@ -137,10 +137,14 @@ describe('findModWsgi: which module', () => {
     expect([found.path, found.source]).toEqual([DEBIAN_MOD_WSGI, { kind: 'modules-directory' }]);
   });
 
-  it('a module reached through a symlinked environment is reported by its real path', () => {
+  // A release layout (cur -> rel1): re-pointing cur and removing rel1 must not leave Apache
+  // loading rel1's module (adversarial pass: graceful and stop then failed).
+  it('a module reached through a symlinked environment is loaded through the symlink', () => {
     const link = join(dir, 'venv-link');
     symlinkSync(pip.home, link);
-    expect(findModWsgi(undefined, MODULES_DIR, { PATH: '' }, link).path).toBe(pip.module);
+    const found = findModWsgi(undefined, MODULES_DIR, { PATH: '' }, link);
+    expect(found.path).toBe(join(link, relative(pip.home, pip.module)));
+    expect(realpathSync(found.path)).toBe(pip.module);
   });
 
   it("a pip module's Python comes from its file name when it links no libpython", () => {
