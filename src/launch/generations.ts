@@ -230,8 +230,20 @@ export function generations(config: Config, seams: GenerationSeams): Generations
       timeoutMs,
     );
     if (outcome === 'serving') {
+      // The pid file first: apachectl and supervisors find Apache through it, so a new generation
+      // it cannot name is stopped (adversarial pass: both ran on, the file naming the old one).
+      try {
+        seams.writePidFile(config.paths.pidFile, next.pid as number);
+      } catch (error) {
+        seams.err(
+          `express-wsgi: the restart failed: the new Apache (pid ${next.pid}) served, but ${config.paths.pidFile} ` +
+            `could not be written (${(error as Error).message}), so it is stopped. The running one (pid ${old.pid}) goes on serving.`,
+        );
+        await stop(next);
+        await bury(next);
+        return;
+      }
       current = next;
-      seams.writePidFile(config.paths.pidFile, next.pid as number);
       seams.out(
         `express-wsgi: restarted: a new Apache (pid ${next.pid}) serves; the previous one (pid ${old.pid}) finishes its requests and stops.`,
       );

@@ -37,6 +37,7 @@ let args: string[][];
 let others: [number, string][];
 let pidFile: number[];
 let serving: boolean;
+let pidFileFails = false;
 let answer: (answered: boolean) => void;
 let until: () => boolean;
 let reloads: number[];
@@ -63,6 +64,7 @@ beforeEach(() => {
   args = [];
   others = [];
   pidFile = [];
+  pidFileFails = false;
   serving = true;
   reloads = [];
   reports = [];
@@ -95,7 +97,12 @@ beforeEach(() => {
     logSize: () => 0,
     watchLoad: () => said.push('watching the import'),
     removePidFile: () => {},
-    writePidFile: (_path, pid) => pidFile.push(pid),
+    writePidFile: (_path, pid) => {
+      if (pidFileFails) {
+        throw new Error("ENOSPC: no space left on device, open '/srv/root/httpd.pid'");
+      }
+      pidFile.push(pid);
+    },
     diskFull: () => undefined,
     removeFile: () => {},
     killLeftovers: async () => [],
@@ -251,6 +258,29 @@ describe('supervise', () => {
     exit({ signal: 'SIGTERM' });
     await flush();
     exits[2]?.({ signal: 'SIGTERM' });
+    await flush();
+    time.advance(20);
+    await expect(status).resolves.toBe(143);
+  });
+
+  it('stops a new generation whose pid the pid file cannot take, and keeps the old one', async () => {
+    const { status } = await start();
+    await ready();
+    pidFileFails = true;
+    proc.emit('SIGHUP', 'SIGHUP');
+    await eventually(() => spawned === 2);
+    await eventually(() => said.some((line) => line.includes('the restart failed')));
+    expect(said).toContain(
+      "express-wsgi: the restart failed: the new Apache (pid 2001) served, but /srv/root/httpd.pid could not be written (ENOSPC: no space left on device, open '/srv/root/httpd.pid'), so it is stopped. The running one (pid 2000) goes on serving.",
+    );
+    expect(others).toContainEqual([2001, 'SIGTERM']);
+    // The old generation got no graceful stop.
+    expect(apache.received).toEqual([]);
+    exits[1]?.({ signal: 'SIGTERM' });
+    await flush();
+    time.advance(20);
+    proc.emit('SIGTERM', 'SIGTERM');
+    exit({ signal: 'SIGTERM' });
     await flush();
     time.advance(20);
     await expect(status).resolves.toBe(143);
