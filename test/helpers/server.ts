@@ -18,7 +18,7 @@ import { request } from 'node:http';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 
 import {
   CLI,
@@ -28,7 +28,9 @@ import {
   killRoot,
   launch,
   type Launcher,
+  loopbackArgs,
   stopLauncher,
+  waitFor,
   waitReady,
   within,
 } from './launcher.mjs';
@@ -315,4 +317,37 @@ export function run(file: string, args: readonly string[], options: RunOptions =
 /** `node dist/cli.js ARGS` run to completion. */
 export function runCli(args: readonly string[], cwd: string): Promise<RunResult> {
   return run(process.execPath, [CLI, ...args], { cwd });
+}
+
+/**
+ * `setup-server hello.wsgi` (plus `extra`) into a fresh root (CWD/root unless `root` is given), for
+ * the tests that drive the generated apachectl themselves.
+ */
+export async function setUpApachectl(extra: readonly string[] = [], root?: string) {
+  const cwd = makeWorkdir();
+  const serverRoot = root ?? join(cwd, 'root');
+  trackRoot(serverRoot);
+  const port = await freePort();
+  const setup = await runCli(
+    ['setup-server', 'hello.wsgi', ...loopbackArgs(port, serverRoot), ...extra],
+    cwd,
+  );
+  expect(setup).toMatchObject({ code: 0 });
+  return {
+    cwd,
+    root: serverRoot,
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    apachectl: join(serverRoot, 'apachectl'),
+  };
+}
+
+/** `apachectl start`, then waits (with a deadline) until Apache answers 200. */
+export async function startAndAnswer(apachectl: string, cwd: string, url: string): Promise<void> {
+  expect(await run(apachectl, ['start'], { cwd })).toMatchObject({ code: 0 });
+  await waitFor(
+    () => get(url, {}, 2_000).then((r) => r.status === 200),
+    20_000,
+    'Apache to answer after apachectl start',
+  );
 }

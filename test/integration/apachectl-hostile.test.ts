@@ -9,16 +9,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from '@jest/globals';
 
 import {
-  freePort,
   get,
-  loopbackArgs,
   makeWorkdir,
   processesOf,
   run,
-  runCli,
+  setUpApachectl,
+  startAndAnswer,
   startServer,
   stopAll,
-  trackRoot,
   waitFor,
 } from '../helpers/server.js';
 
@@ -26,20 +24,7 @@ afterEach(stopAll);
 
 const asRoot = process.getuid?.() === 0;
 
-async function setUp(root?: string) {
-  const cwd = makeWorkdir();
-  root ??= join(cwd, 'root');
-  trackRoot(root);
-  const port = await freePort();
-  const setup = await runCli(['setup-server', 'hello.wsgi', ...loopbackArgs(port, root)], cwd);
-  expect(setup).toMatchObject({ code: 0 });
-  return { cwd, root, port, url: `http://127.0.0.1:${port}/`, apachectl: join(root, 'apachectl') };
-}
-
-async function startAndAnswer(apachectl: string, cwd: string, url: string): Promise<void> {
-  expect(await run(apachectl, ['start'], { cwd })).toMatchObject({ code: 0 });
-  await waitFor(() => get(url, {}, 2_000).then((r) => r.status === 200), 20_000, 'Apache to answer');
-}
+const setUp = (root?: string) => setUpApachectl([], root);
 
 const pidOf = (root: string) => readFileSync(join(root, 'httpd.pid'), 'utf8').trim();
 

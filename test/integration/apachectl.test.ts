@@ -15,6 +15,8 @@ import {
   processesOf,
   run,
   runCli,
+  setUpApachectl,
+  startAndAnswer,
   stopAll,
   trackRoot,
   waitFor,
@@ -79,25 +81,7 @@ describe('setup-server + apachectl', () => {
   });
 });
 
-/** setup-server into a fresh root; returns what the tests below need. */
-async function setUp(extra: readonly string[] = []) {
-  const cwd = makeWorkdir();
-  const root = join(cwd, 'root');
-  trackRoot(root);
-  const port = await freePort();
-  const setup = await runCli(['setup-server', 'hello.wsgi', ...loopbackArgs(port, root), ...extra], cwd);
-  expect(setup).toMatchObject({ code: 0 });
-  return { cwd, root, url: `http://127.0.0.1:${port}/`, apachectl: join(root, 'apachectl') };
-}
-
-async function startAndAnswer(apachectl: string, cwd: string, url: string): Promise<void> {
-  expect(await run(apachectl, ['start'], { cwd })).toMatchObject({ code: 0 });
-  await waitFor(
-    () => get(url, {}, 2_000).then((r) => r.status === 200),
-    20_000,
-    'Apache to answer after apachectl start',
-  );
-}
+const setUp = (extra: readonly string[] = []) => setUpApachectl(extra);
 
 const alive = (pid: number) => {
   try {
