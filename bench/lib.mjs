@@ -117,12 +117,15 @@ export function parseWrk(text) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const socketErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+  // Of those, the requests wrk gave up on after its 2 s: a crowd waiting for too few threads, not a
+  // failed request (the server answers them later), told apart in the reports.
+  const timeouts = sock ? Number(sock[4]) : 0;
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
   const pct = (p) => {
     const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s|m)`).exec(text);
     return m ? ms(m[1], m[2]) : NaN;
   };
-  return { requests, rps, socketErrors, non2xx, p50: pct(50), p99: pct(99), raw: text };
+  return { requests, rps, socketErrors, timeouts, non2xx, p50: pct(50), p99: pct(99), raw: text };
 }
 
 export const median = (xs) => {

@@ -1,6 +1,7 @@
 // `node bench/report.mjs [RESULTS.json]`: writes the workload tables of docs/performance.md (between
-// its `<!-- workloads:begin -->` and `<!-- workloads:end -->` lines) from one bench/workloads.mjs run,
-// the newest in bench/results/ unless named, so that the prose quotes figures that a run printed.
+// its `<!-- workloads:begin -->` and `<!-- workloads:end -->` lines) and the README's summary (between
+// `<!-- performance:begin -->` and `<!-- performance:end -->`) from one bench/workloads.mjs run, the
+// newest in bench/results/ unless named, so that the prose quotes figures that a run printed.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,6 +31,9 @@ const latency = (msValue) =>
       : `${msValue.toFixed(1)} ms`;
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '-');
 
+const errorCell = (errors, timeouts) =>
+  errors && timeouts ? `${errors} (${timeouts === errors ? 'all' : timeouts} wrk timeouts)` : String(errors);
+
 /** One Markdown table: a row per server, for each crowd req/s, p99, errors and the ratio to the best gunicorn. */
 function table(rows, connections) {
   const servers = [...new Set(rows.map((r) => r.server))];
@@ -49,9 +53,13 @@ function table(rows, connections) {
       ratio(at(c).ratioToBestGunicorn),
     ]);
     const errors = mine.reduce((sum, r) => sum + r.errors, 0);
+    // Runs before timeouts were counted apart have no `timeouts`: the column then shows the sum only.
+    const timeouts = mine.some((r) => r.timeouts !== undefined)
+      ? mine.reduce((sum, r) => sum + (r.timeouts ?? 0), 0)
+      : undefined;
     const mib = Math.max(...mine.map((r) => r.serverMiB).filter(Number.isFinite));
     lines.push(
-      `| ${[server, ...cells, String(errors), Number.isFinite(mib) ? mib.toFixed(0) : '-'].join(' | ')} |`,
+      `| ${[server, ...cells, errorCell(errors, timeouts), Number.isFinite(mib) ? mib.toFixed(0) : '-'].join(' | ')} |`,
     );
   }
   return lines.join('\n');
@@ -84,14 +92,57 @@ for (const [workload, spec] of Object.entries(run.workloads)) {
 }
 section.push('', END);
 
-const doc = readFileSync(DOC, 'utf8');
-const begin = doc.indexOf(BEGIN);
-const end = doc.indexOf(END);
-if (begin < 0 || end < begin) {
-  throw new Error(`${DOC} has no ${BEGIN} … ${END} section to write`);
+/**
+ * The README's short version: for each workload at 64 connections, req/s and p99 of each server, so
+ * that a newcomer sees where express-wsgi stands without reading the whole page.
+ */
+function summary(crowd) {
+  const servers = [...new Set(run.rows.map((r) => r.server))];
+  const head = ['workload @' + crowd, ...servers];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i ? '--:' : '--')).join(' | ')} |`];
+  for (const workload of Object.keys(run.workloads)) {
+    const rows = run.rows.filter((r) => r.workload === workload && r.connections === crowd);
+    if (!rows.length) {
+      continue;
+    }
+    const cell = (server) => {
+      const r = rows.find((x) => x.server === server) ?? {};
+      return `${thousands(r.rps)} req/s, p99 ${latency(r.p99Ms)}`;
+    };
+    lines.push(`| ${[workload, ...servers.map(cell)].join(' | ')} |`);
+  }
+  return lines.join('\n');
 }
-// Formatted as `npm run lint` checks it (prettier aligns the tables).
-const prettier = await import('prettier');
-const text = `${doc.slice(0, begin)}${section.join('\n')}${doc.slice(end + END.length)}`;
-writeFileSync(DOC, await prettier.format(text, { ...(await prettier.resolveConfig(DOC)), filepath: DOC }));
-process.stdout.write(`${DOC}: workload tables from ${file}\n`);
+
+const README = join(REPO, 'README.md');
+const README_BEGIN = '<!-- performance:begin -->';
+const README_END = '<!-- performance:end -->';
+const readmeSection = [
+  README_BEGIN,
+  '',
+  `\`npm run bench:workloads\` on ${m.date.slice(0, 10)} (${m.cpus} shared cores, load average ${m.loadAverageAtStart[0].toFixed(2)} at the start${m.noisy ? ', **noisy**' : ''}), medians of ${m.repetitions.runs} interleaved runs at 64 connections:`,
+  '',
+  summary(64),
+  '',
+  README_END,
+];
+
+/** Replaces the lines between `begin` and `end` in `path`, formatted as `npm run lint` checks it. */
+async function writeSection(path, begin, end, lines) {
+  const doc = readFileSync(path, 'utf8');
+  const from = doc.indexOf(begin);
+  const to = doc.indexOf(end);
+  if (from < 0 || to < from) {
+    throw new Error(`${path} has no ${begin} … ${end} section to write`);
+  }
+  const prettier = await import('prettier');
+  const text = `${doc.slice(0, from)}${lines.join('\n')}${doc.slice(to + end.length)}`;
+  writeFileSync(
+    path,
+    await prettier.format(text, { ...(await prettier.resolveConfig(path)), filepath: path }),
+  );
+}
+
+await writeSection(DOC, BEGIN, END, section);
+await writeSection(README, README_BEGIN, README_END, readmeSection);
+process.stdout.write(`${DOC} and ${README}: workload tables from ${file}\n`);

@@ -179,6 +179,7 @@ for (const workload of ONLY) {
         p99Ms: median(r.map((x) => x.p99)),
         // Every run's errors, not the median: one run with errors is a failure.
         errors: r.reduce((sum, x) => sum + x.socketErrors + x.non2xx, 0),
+        timeouts: r.reduce((sum, x) => sum + (x.timeouts ?? 0), 0),
         serverMiB: median(r.map((x) => x.serverKiB)) / 1024,
         processes: median(r.map((x) => x.processes)),
         runs: r.length,
