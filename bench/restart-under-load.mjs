@@ -8,14 +8,19 @@
 // or nothing (the baseline). Two clients: wrk, which counts every keep-alive connection the server
 // closes under it as an error, and bench/load-client.mjs, which retries such a request once on a
 // new connection as browsers do (RFC 9112 §9.3.1), so its "failed" is what a user would see.
-// Interleaved repetitions, medians.
+// For comparison, gunicorn gthread 2 × 5 on the same app gets its own graceful restart, SIGHUP
+// (new workers, then the old ones finish their requests). Interleaved repetitions, medians.
 //   node bench/restart-under-load.mjs [repetitions] [--quick]
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
   ensureBuilt,
+  ensureGunicorn,
   ensureWrk,
+  freePort,
   machine,
   median,
   saveResults,
@@ -24,6 +29,7 @@ import {
   workdir,
   wrk,
 } from './lib.mjs';
+import { firstOk, stopAll } from './processes.mjs';
 
 const args = process.argv.slice(2);
 const repetitions = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
@@ -31,6 +37,7 @@ const SECONDS = args.includes('--quick') ? 3 : 6;
 const CONNECTIONS = 16;
 ensureBuilt();
 ensureWrk();
+ensureGunicorn();
 
 const CLIENT = fileURLToPath(new URL('./load-client.mjs', import.meta.url));
 function retryingClient(url, { connections, seconds }) {
@@ -47,10 +54,13 @@ function retryingClient(url, { connections, seconds }) {
 const MODES = {
   daemon: ['--processes', '2', '--threads', '5'],
   embedded: ['--embedded-mode', '--processes', '2', '--threads', '5'],
+  gunicorn: undefined,
 };
+// gunicorn's SIGUSR1 reopens its logs and SIGUSR2 starts a new master: only HUP is a restart.
+const SIGNALS = { daemon: ['none', 'SIGUSR1', 'SIGHUP', 'SIGUSR2'], gunicorn: ['none', 'SIGHUP'] };
 const SCENARIOS = [];
 for (const mode of Object.keys(MODES)) {
-  for (const signal of ['none', 'SIGUSR1', 'SIGHUP', 'SIGUSR2']) {
+  for (const signal of SIGNALS[mode] ?? SIGNALS.daemon) {
     for (const client of ['wrk', 'retrying']) {
       SCENARIOS.push({ mode, signal, client });
     }
@@ -59,10 +69,39 @@ for (const mode of Object.keys(MODES)) {
 const key = (s) => `${s.mode} ${s.signal} ${s.client}`;
 const runs = Object.fromEntries(SCENARIOS.map((s) => [key(s), []]));
 const cwd = workdir('hello.wsgi');
+writeFileSync(join(cwd, 'hello_app.py'), readFileSync(join(cwd, 'hello.wsgi')));
+
+/** gunicorn gthread 2 × 5 on a free port, shaped like startLauncher()'s result for the loop below. */
+async function startGunicorn() {
+  const port = await freePort();
+  const child = spawn(
+    'gunicorn',
+    ['--worker-class', 'gthread', '--workers', '2', '--threads', '5', '--bind', `127.0.0.1:${port}`].concat([
+      '--log-level',
+      'warning',
+      'hello_app:application',
+    ]),
+    { cwd, stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  if (!(await firstOk(`${url}/`, child))) {
+    await stopAll({ child });
+    throw new Error('gunicorn did not answer');
+  }
+  return { child, url, stop: () => stopAll({ child }) };
+}
+
+async function start(mode) {
+  if (mode === 'gunicorn') {
+    return startGunicorn();
+  }
+  const launcher = await startLauncher(['hello.wsgi', ...MODES[mode]], cwd);
+  return { child: launcher.child, url: launcher.url, stop: () => stopLauncher(launcher) };
+}
 
 for (let i = 0; i < repetitions; i++) {
   for (const scenario of SCENARIOS) {
-    const launcher = await startLauncher(['hello.wsgi', ...MODES[scenario.mode]], cwd);
+    const launcher = await start(scenario.mode);
     await wrk(`${launcher.url}/`, { connections: 4, seconds: 1 }); // warm up the processes
     const timer =
       scenario.signal === 'none'
@@ -71,7 +110,7 @@ for (let i = 0; i < repetitions; i++) {
     const load = scenario.client === 'wrk' ? wrk : retryingClient;
     const result = await load(`${launcher.url}/`, { connections: CONNECTIONS, seconds: SECONDS });
     clearTimeout(timer);
-    await stopLauncher(launcher);
+    await launcher.stop();
     delete result.raw;
     if (scenario.client === 'wrk') {
       result.failed = result.socketErrors + result.non2xx;
@@ -94,7 +133,7 @@ const summary = SCENARIOS.map((s) => {
   };
 });
 process.stdout.write(
-  `restart under load: ${SECONDS} s at ${CONNECTIONS} connections, 2 × 5, medians of ${repetitions}\n`,
+  `restart under load: ${SECONDS} s at ${CONNECTIONS} connections, 2 × 5 (gunicorn: gthread 2 × 5), medians of ${repetitions}\n`,
 );
 process.stdout.write('mode      signal   client     requests   req/s  failed(max)  retried  p99 ms\n');
 for (const s of summary) {
