@@ -26,22 +26,29 @@ EXPRESS_WSGI=${EXPRESS_WSGI:-express-wsgi}
 EXPRESS_WSGI_ROOT=${EXPRESS_WSGI_ROOT:-/srv/express-wsgi}
 EXPRESS_WSGI_CHECK_APP=${EXPRESS_WSGI_CHECK_APP:-1}
 
+# Until Apache replaces it, this shell is PID 1, which gets no signal it does not handle: a step
+# that takes long (setup-server on a slow disk, an import that hangs) would make `docker stop` wait
+# for its grace period and SIGKILL. So each step runs in the background, and `wait` returns on
+# SIGTERM or SIGINT, which then end the step and the container with the shell's status for them.
+step=
+trap 'if [ -n "$step" ]; then kill "$step" 2>/dev/null; fi; exit 143' TERM
+trap 'if [ -n "$step" ]; then kill "$step" 2>/dev/null; fi; exit 130' INT
+run_step() {
+  "$@" &
+  step=$!
+  # A failed step ends the container with its status (set -e does not apply inside `||`).
+  wait "$step" || exit
+  step=
+}
+
 # The arguments come before --server-root, which must match the apachectl run below.
 # shellcheck disable=SC2086 # EXPRESS_WSGI may be a command with arguments, e.g. "node dist/cli.js"
-$EXPRESS_WSGI setup-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
+run_step $EXPRESS_WSGI setup-server --log-to-terminal --access-log "$@" --server-root "$EXPRESS_WSGI_ROOT"
 
 if [ "$EXPRESS_WSGI_CHECK_APP" != 0 ]; then
-  # Meanwhile this shell is PID 1, which gets no signal it does not handle: an import that hangs
-  # would make `docker stop` wait for its grace period and SIGKILL. The check runs in the
-  # background so that `wait` returns on SIGTERM or SIGINT, which then end it.
-  check=
-  trap 'kill "$check" 2>/dev/null; exit 143' TERM
-  trap 'kill "$check" 2>/dev/null; exit 130' INT
-  "$EXPRESS_WSGI_ROOT/apachectl" check-app &
-  check=$!
-  wait "$check" || exit
-  trap - TERM INT
+  run_step "$EXPRESS_WSGI_ROOT/apachectl" check-app
 fi
+trap - TERM INT
 
 if [ -t 0 ] || [ -t 1 ]; then
   # start-server writes the same server root again (it always does) and then supervises Apache.

@@ -3,6 +3,9 @@
  * item 1): what someone shipping it checks against the running container. Skipped, with one line
  * saying why, where podman cannot run.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterEach, beforeAll, expect, it, jest } from '@jest/globals';
 
 import {
@@ -140,6 +143,29 @@ describeWithPodman('the example image in podman', () => {
       async () => (await podman(['logs', container.name])).stderr.includes('importing /app/hang.wsgi'),
       60_000,
       'the check to import the application',
+      200,
+    );
+    // Past the grace period podman sends SIGKILL: the status would then be 137.
+    await podmanOk(['stop', '--time', '20', container.name], { timeoutMs: 60_000 });
+    expect(await exitOf(container.name)).toEqual({ status: STOPPED_IN_CHECK_STATUS, running: false });
+  });
+
+  it('a stop while setup-server runs ends the container at once, with the documented status', async () => {
+    // setup-server made slow by a stand-in for the express-wsgi command: while it runs, the entry
+    // point's shell is PID 1, which ignores a SIGTERM it does not trap.
+    const app = appDir({});
+    writeFileSync(
+      join(app, 'slow-express-wsgi'),
+      '#!/bin/sh\necho "slow setup-server" >&2\nsleep 60\nexec express-wsgi "$@"\n',
+      { mode: 0o755 },
+    );
+    const container = await runExample('slow-setup', {
+      run: ['--volume', `${app}:/extra:ro`, '--env', 'EXPRESS_WSGI=/extra/slow-express-wsgi'],
+    });
+    await waitFor(
+      async () => (await podman(['logs', container.name])).stderr.includes('slow setup-server'),
+      60_000,
+      'the entry point to run setup-server',
       200,
     );
     // Past the grace period podman sends SIGKILL: the status would then be 137.
