@@ -27,6 +27,7 @@ import tmp from 'tmp';
 
 import { UsageError } from '../errors.js';
 import type { ExtraDirectory, FeatureResult, ServerConfig } from '../config.js';
+import { unsafeAncestorOf } from './ancestors.js';
 
 /** A file to put into the server root (render's FileToWrite has this shape). */
 export interface FileToWrite {
@@ -71,12 +72,19 @@ function unsafeBecause(path: string, uid: number, kind: 'directory' | 'file'): s
   return undefined;
 }
 
-/** Refuses a server root that another user could have prepared or can change. */
+/** Refuses a server root that another user could have prepared, can change or can swap. */
 export function checkServerRoot(root: string, uid: number): void {
   const problem = unsafeBecause(root, uid, 'directory');
   if (problem) {
     throw new UsageError(
       `--server-root: ${JSON.stringify(root)} ${problem}; refusing to use it. Remove it, or give another --server-root.`,
+    );
+  }
+  const above = unsafeAncestorOf(root, uid);
+  if (above) {
+    throw new UsageError(
+      `--server-root: ${JSON.stringify(root)} is below ${JSON.stringify(above.dir)}, which ${above.why}; ` +
+        'refusing to use it. Give a --server-root whose directories above belong to you or root.',
     );
   }
 }

@@ -296,6 +296,61 @@ describe('refusals', () => {
     );
   });
 
+  // The directories above, by apachectl's rule (src/server-root/ancestors.ts): setup-server refuses
+  // what the generated apachectl would refuse at its first command, before writing anything.
+  describe('the directories above it', () => {
+    /** A parent directory (mode `parentMode`) with a server root path below it, not created. */
+    function below(parentMode: number) {
+      const parent = join(dir, `parent-${++counter}`);
+      mkdirSync(parent);
+      chmodSync(parent, parentMode);
+      const root = join(parent, 'root');
+      const config = resolve(options({ 'server-root': root }), fakeDiscovery(), fakeContext(accounts, dir));
+      return { parent, root, config, files: render(config) };
+    }
+
+    it('refuses one that belongs to another uid (not root), naming it, and writes nothing', () => {
+      const { parent, root, config, files } = below(0o755);
+      // Root can give the parent away; an ordinary user plays another account checking theirs.
+      const [owner, me] = uid === 0 ? [65534, 0] : [uid, uid + 1];
+      if (uid === 0) {
+        chownSync(parent, owner, owner);
+      }
+      expectRefused(
+        root,
+        parent,
+        () => writeServerRoot(config, files, me),
+        () => checkServerRoot(root, me),
+        new RegExp(`is below "${parent}", which belongs to uid ${owner}, not to you \\(uid ${me}\\) or root`),
+      );
+    });
+
+    (uid === 0 ? it : it.skip)('as root, refuses one that others may write, unless sticky', () => {
+      for (const [parentMode, who] of [
+        [0o777, 'anyone'],
+        [0o775, 'its group'],
+      ] as const) {
+        const { parent, root, config, files } = below(parentMode);
+        expectRefused(
+          root,
+          parent,
+          () => writeServerRoot(config, files, uid),
+          () => checkServerRoot(root, uid),
+          new RegExp(`which can be written by ${who} \\(mode ${parentMode.toString(8)}\\), who could swap`),
+        );
+      }
+      const sticky = below(0o1777);
+      writeServerRoot(sticky.config, sticky.files, uid);
+      expect(statSync(join(sticky.root, 'httpd.conf')).isFile()).toBe(true);
+    });
+
+    (uid === 0 ? it.skip : it)('as an ordinary user, takes one that others may write (a volume)', () => {
+      const { root, config, files } = below(0o777);
+      writeServerRoot(config, files, uid);
+      expect(statSync(join(root, 'httpd.conf')).isFile()).toBe(true);
+    });
+  });
+
   it('refuses a directory holding files express-wsgi did not write (say, /etc), changing nothing', () => {
     const { root, config, files } = setup();
     mkdirSync(root);
