@@ -136,18 +136,25 @@ describeWithPodman('the example image in podman', () => {
     expect(logs.stderr).not.toMatch(/resuming normal operations/);
   });
 
+  /**
+   * Once the logs show `line` (the entry point is in a step that takes long), podman stop: the
+   * container must end at once with the shell's status for SIGTERM. Past the grace period podman
+   * sends SIGKILL: the status would then be 137.
+   */
+  async function expectStoppedAtOnce(name: string, line: string, step: string) {
+    await waitFor(async () => (await podman(['logs', name])).stderr.includes(line), 60_000, step, 200);
+    await podmanOk(['stop', '--time', '20', name], { timeoutMs: 60_000 });
+    expect(await exitOf(name)).toEqual({ status: STOPPED_IN_CHECK_STATUS, running: false });
+  }
+
   it('an import that hangs: podman stop ends the check at once, with the documented status', async () => {
     const app = appDir({ 'hang.wsgi': 'import-hang.wsgi' });
     const container = await runExample('hang', { run: ['--volume', `${app}:/app:ro`], args: ['hang.wsgi'] });
-    await waitFor(
-      async () => (await podman(['logs', container.name])).stderr.includes('importing /app/hang.wsgi'),
-      60_000,
+    await expectStoppedAtOnce(
+      container.name,
+      'importing /app/hang.wsgi',
       'the check to import the application',
-      200,
     );
-    // Past the grace period podman sends SIGKILL: the status would then be 137.
-    await podmanOk(['stop', '--time', '20', container.name], { timeoutMs: 60_000 });
-    expect(await exitOf(container.name)).toEqual({ status: STOPPED_IN_CHECK_STATUS, running: false });
   });
 
   it('a stop while setup-server runs ends the container at once, with the documented status', async () => {
@@ -162,15 +169,7 @@ describeWithPodman('the example image in podman', () => {
     const container = await runExample('slow-setup', {
       run: ['--volume', `${app}:/extra:ro`, '--env', 'EXPRESS_WSGI=/extra/slow-express-wsgi'],
     });
-    await waitFor(
-      async () => (await podman(['logs', container.name])).stderr.includes('slow setup-server'),
-      60_000,
-      'the entry point to run setup-server',
-      200,
-    );
-    // Past the grace period podman sends SIGKILL: the status would then be 137.
-    await podmanOk(['stop', '--time', '20', container.name], { timeoutMs: 60_000 });
-    expect(await exitOf(container.name)).toEqual({ status: STOPPED_IN_CHECK_STATUS, running: false });
+    await expectStoppedAtOnce(container.name, 'slow setup-server', 'the entry point to run setup-server');
   });
 
   it('a broken app with EXPRESS_WSGI_CHECK_APP=0: Apache serves 500s, the Python error in podman logs', async () => {
