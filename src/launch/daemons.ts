@@ -1,44 +1,37 @@
 /**
  * mod_wsgi's daemon processes, found the way `ps` would: children of the Apache parent whose
  * command line mod_wsgi rewrote to the daemon's display name, "(wsgi:…)". They are not in the
- * launcher's process group, so they are signalled one by one.
+ * launcher's process group, so they are signalled one by one. The process table (and the clock a
+ * reload waits by) comes in as the first parameter (src/launch/proc.ts), given in src/launch/index.ts.
  */
-import { existsSync, readFileSync } from 'node:fs';
-
 import type { Mode } from '../config.js';
+import type { ProcessSeams, ProcessTable } from './proc.js';
+
+/** How often a reload looks for the replacement of the daemon it signalled. */
+export const RELOAD_POLL_MS = 20;
 
 /** Children of the Apache parent whose command line passes `test`. */
-function childrenWhere(apachePid: number, test: (cmdline: string) => boolean): number[] {
-  let children: string[];
-  try {
-    children = readFileSync(`/proc/${apachePid}/task/${apachePid}/children`, 'utf8')
-      .split(' ')
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-  return children.map(Number).filter((pid) => {
-    try {
-      return test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-    } catch {
-      return false; // gone meanwhile
-    }
+function childrenWhere(procs: ProcessTable, apachePid: number, test: (cmdline: string) => boolean): number[] {
+  return procs.children(apachePid).filter((pid) => {
+    const cmdline = procs.cmdline(pid);
+    return cmdline !== undefined && test(cmdline); // undefined: gone meanwhile
   });
 }
 
 /** Every daemon process, --service-script ones included. */
-const daemonPids = (apachePid: number) => childrenWhere(apachePid, (c) => c.startsWith('(wsgi:'));
+const daemonPids = (procs: ProcessTable, apachePid: number) =>
+  childrenWhere(procs, apachePid, (c) => c.startsWith('(wsgi:'));
 
 /** The daemons that run the application: not --service-script ones, (wsgi:service:NAME). */
-const appDaemonPids = (apachePid: number) =>
-  childrenWhere(apachePid, (c) => c.startsWith('(wsgi:') && !c.startsWith('(wsgi:service:'));
+const appDaemonPids = (procs: ProcessTable, apachePid: number) =>
+  childrenWhere(procs, apachePid, (c) => c.startsWith('(wsgi:') && !c.startsWith('(wsgi:service:'));
 
 /** Sends `signal` to every daemon process; returns how many got it. */
-export function signalDaemons(apachePid: number, signal: NodeJS.Signals): number {
+export function signalDaemons(procs: ProcessTable, apachePid: number, signal: NodeJS.Signals): number {
   let sent = 0;
-  for (const pid of daemonPids(apachePid)) {
+  for (const pid of daemonPids(procs, apachePid)) {
     try {
-      process.kill(pid, signal);
+      procs.kill(pid, signal);
       sent++;
     } catch {
       // exited meanwhile
@@ -53,22 +46,15 @@ export function signalDaemons(apachePid: number, signal: NodeJS.Signals): number
  * SIGKILL some 10 s later. Stopping the daemons at once (each finishes its requests within
  * --shutdown-timeout) lets the workers go right away.
  */
-export function stopDaemons(apachePid: number): void {
-  signalDaemons(apachePid, 'SIGTERM');
+export function stopDaemons(procs: ProcessTable, apachePid: number): void {
+  signalDaemons(procs, apachePid, 'SIGTERM');
 }
 
 /**
  * A daemon process is serving once it has started its request threads, which mod_wsgi does after
  * Python is initialised and the application imported: one thread before that, several after.
  */
-function serving(pid: number): boolean {
-  try {
-    const threads = /^Threads:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return Number(threads?.[1] ?? 0) > 1;
-  } catch {
-    return false;
-  }
-}
+const serving = (procs: ProcessTable, pid: number) => (procs.threads(pid) ?? 0) > 1;
 
 /**
  * Whether an Apache that has written its pid file (so its listeners are bound and mod_wsgi has
@@ -76,10 +62,19 @@ function serving(pid: number): boolean {
  * and every application daemon serving. The restart's check of a new generation
  * (src/launch/generations.ts): an HTTP probe cannot tell, the old generation answers on the same port.
  */
-export function generationServing(apachePid: number): boolean {
-  const workers = childrenWhere(apachePid, (c) => !c.startsWith('(wsgi:'));
-  return workers.length > 0 && appDaemonPids(apachePid).every(serving);
+export function generationServing(procs: ProcessTable, apachePid: number): boolean {
+  const workers = childrenWhere(procs, apachePid, (c) => !c.startsWith('(wsgi:'));
+  return workers.length > 0 && appDaemonPids(procs, apachePid).every((pid) => serving(procs, pid));
 }
+
+/** reloadApplication with its seams given, as the launcher calls it (src/launch/supervise.ts). */
+export type ReloadApplication = (
+  apachePid: number,
+  mode: Mode,
+  report: (line: string) => void,
+  timeoutMs: number,
+  cancelled?: () => boolean,
+) => Promise<void>;
 
 /**
  * SIGUSR2: load the application afresh without failing a request. Apache's graceful restart
@@ -92,6 +87,7 @@ export function generationServing(apachePid: number): boolean {
  * so Apache's graceful restart is the reload, and it fails no request there.
  */
 export async function reloadApplication(
+  { procs, clock, pause }: ProcessSeams,
   apachePid: number,
   mode: Mode,
   report: (line: string) => void,
@@ -101,11 +97,11 @@ export async function reloadApplication(
   cancelled: () => boolean = () => false,
 ): Promise<void> {
   // --service-script processes run no application and never start request threads: left alone.
-  const daemons = mode === 'daemon' ? appDaemonPids(apachePid) : [];
+  const daemons = mode === 'daemon' ? appDaemonPids(procs, apachePid) : [];
   if (daemons.length === 0) {
     report('reloading the application: Apache restarts gracefully');
     try {
-      process.kill(apachePid, 'SIGUSR1');
+      procs.kill(apachePid, 'SIGUSR1');
     } catch {
       // Apache has just exited: the launcher is about to report that
     }
@@ -121,27 +117,27 @@ export async function reloadApplication(
       return;
     }
     try {
-      process.kill(pid, 'SIGUSR1');
+      procs.kill(pid, 'SIGUSR1');
     } catch {
       continue; // exited meanwhile; Apache replaces it anyway
     }
-    const deadline = Date.now() + timeoutMs;
+    const deadline = clock.now() + timeoutMs;
     for (;;) {
-      const fresh = appDaemonPids(apachePid).find((p) => !known.has(p) && serving(p));
+      const fresh = appDaemonPids(procs, apachePid).find((p) => !known.has(p) && serving(procs, p));
       if (fresh !== undefined) {
         known.add(fresh);
         break;
       }
-      if (cancelled() || !existsSync(`/proc/${apachePid}`)) {
+      if (cancelled() || !procs.exists(apachePid)) {
         return;
       }
-      if (Date.now() > deadline) {
+      if (clock.now() > deadline) {
         report(
           `reloading the application: no new daemon process served within ${timeoutMs / 1000} s; see the error log`,
         );
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pause(RELOAD_POLL_MS);
     }
   }
   report('reloading the application: done');

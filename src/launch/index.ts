@@ -14,23 +14,27 @@ import { killLeftovers } from './leftovers.js';
 import { watchForLoadFailure, watchImport } from './load-watch.js';
 import { sizeOf } from './log-tail.js';
 import { removeExitedPidFile, writePidFile } from './pid-file.js';
+import { type ProcessSeams, procfs } from './proc.js';
 import { waitForHttp } from './probe.js';
 import { loadExeca } from './spawn-apache.js';
 import { type Seams, supervise } from './supervise.js';
-import { realClock, realTimers } from './timers.js';
+import { realClock, realPause, realTimers } from './timers.js';
 
 /** Reports each failed import the watches find, as one block on stderr. */
 const reportLines = (lines: string[]) => err(lines.join('\n'));
+
+/** The other processes, as /proc shows them, and the clock their polling loops wait by. */
+const PROCS: ProcessSeams = { procs: procfs, clock: realClock, pause: realPause };
 
 const REAL: Seams = {
   process,
   loadSpawn: loadExeca,
   exists: existsSync,
   kill: (pid, signal) => process.kill(pid, signal),
-  stopDaemons,
-  serving: generationServing,
+  stopDaemons: (apachePid) => stopDaemons(procfs, apachePid),
+  serving: (apachePid) => generationServing(procfs, apachePid),
   cores: () => cpus().length,
-  reloadApplication,
+  reloadApplication: (...args) => reloadApplication(PROCS, ...args),
   probe: waitForHttp,
   clock: realClock,
   timers: realTimers,
@@ -44,7 +48,7 @@ const REAL: Seams = {
   writePidFile,
   diskFull: (where) => diskFullExplains(where),
   removeFile: (path) => rmSync(path, { force: true }),
-  killLeftovers: (pgid, root, uids, scanRoot) => killLeftovers(pgid, root, uids, scanRoot),
+  killLeftovers: (pgid, root, uids, scanRoot) => killLeftovers(PROCS, pgid, root, uids, scanRoot),
   report: reportOutcome,
   out,
   err,

@@ -6,24 +6,19 @@
  * and every process it forks stays in that group (mod_wsgi's daemons too; checked with /proc),
  * so the group finds them; a scan for the server root on command lines finds any that left it.
  */
-import { groupMembers, namesServerRoot, serverProcesses } from './proc.js';
+import { groupMembers, namesServerRoot, type ProcessSeams, serverProcesses } from './proc.js';
 
-function kill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // gone meanwhile
-  }
-}
+/** How often killLeftovers looks again. */
+export const LEFTOVER_POLL_MS = 20;
 
 /** Polls `done` every 20 ms until it holds or `ms` pass; whether it held. */
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
+async function until({ clock, pause }: ProcessSeams, done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = clock.now() + ms;
   while (!done()) {
-    if (Date.now() > deadline) {
+    if (clock.now() > deadline) {
       return false;
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await pause(LEFTOVER_POLL_MS);
   }
   return true;
 }
@@ -38,18 +33,28 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
  * whose siblings of the same server root run on.
  */
 export async function killLeftovers(
+  seams: ProcessSeams,
   pgid: number,
   root: string,
   uids: ReadonlySet<number>,
   scanRoot = true,
   graceMs = 2000,
 ): Promise<number[]> {
+  const { procs } = seams;
+  const kill = (pid: number, signal: NodeJS.Signals) => {
+    try {
+      procs.kill(pid, signal);
+    } catch {
+      // gone meanwhile
+    }
+  };
+  const members = () => groupMembers(procs, pgid);
   const killed = new Set<number>();
   // Members of the group are the server's whoever owns them; elsewhere only the expected owners'.
   const server = () => [
     ...new Set([
-      ...(scanRoot ? serverProcesses(root, uids) : []),
-      ...groupMembers(pgid).filter((pid) => namesServerRoot(pid, root)),
+      ...(scanRoot ? serverProcesses(procs, root, uids) : []),
+      ...members().filter((pid) => namesServerRoot(procs, pid, root)),
     ]),
   ];
   const killAll = (pids: number[]) => {
@@ -59,17 +64,21 @@ export async function killLeftovers(
     }
   };
   // Re-read each round: a dying parent's last fork may appear after the first look.
-  await until(() => {
-    const left = server();
-    killAll(left);
-    return left.length === 0;
-  }, 5000);
-  if (!(await until(() => groupMembers(pgid).length === 0, graceMs))) {
-    for (const pid of groupMembers(pgid)) {
+  await until(
+    seams,
+    () => {
+      const left = server();
+      killAll(left);
+      return left.length === 0;
+    },
+    5000,
+  );
+  if (!(await until(seams, () => members().length === 0, graceMs))) {
+    for (const pid of members()) {
       killed.add(pid);
     }
     kill(-pgid, 'SIGKILL');
-    await until(() => groupMembers(pgid).length === 0, 5000);
+    await until(seams, () => members().length === 0, 5000);
   }
   return [...killed];
 }

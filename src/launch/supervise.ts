@@ -6,7 +6,7 @@
  */
 import type { ServerConfig } from '../config.js';
 import { importHangMs, reloadTimeoutMs } from './daemon-timeouts.js';
-import type { reloadApplication } from './daemons.js';
+import type { ReloadApplication } from './daemons.js';
 import { type HeldSignals, type StopSignal, STOPS } from './early-signals.js';
 import { launcherStatus, signalStatus } from './exit-status.js';
 import type { Outcome, Where } from './failure-report.js';
@@ -32,7 +32,7 @@ export interface Seams {
   readonly serving: (apachePid: number) => boolean;
   /** How many CPUs are online (src/launch/generations.ts#generationArgs). */
   readonly cores: () => number;
-  readonly reloadApplication: typeof reloadApplication;
+  readonly reloadApplication: ReloadApplication;
   /** src/launch/probe.ts#waitForHttp */
   readonly probe: (host: string, port: number, until: () => boolean) => Promise<boolean>;
   readonly clock: Clock;

@@ -1,5 +1,5 @@
 /**
- * The clock and the interval timers the launcher's parts use, as parameters: the real ones here,
+ * The clock, the interval timers and the pause the launcher's parts use, as parameters: the real ones here,
  * a fake in the unit tests (test/unit/launch/fakes.ts), so that a second can pass without waiting.
  */
 
@@ -18,3 +18,8 @@ export const realTimers: Timers = {
 };
 
 export const realClock: Clock = { now: () => Date.now() };
+
+/** Waits `ms`: the polling loops of src/launch/daemons.ts and src/launch/leftovers.ts. */
+export type Pause = (ms: number) => Promise<void>;
+
+export const realPause: Pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,11 +1,13 @@
 /**
  * Doubles for the launcher's seams: a clock with interval timers that run only when the test
- * advances it, a fake process (an EventEmitter with pid and kill), and a fake Apache that records
- * the signals it receives and installs its handlers when the test says so.
+ * advances it, a fake process (an EventEmitter with pid and kill), a fake Apache that records
+ * the signals it receives and installs its handlers when the test says so, and for the loops over
+ * /proc a clock their pauses move and a fake process table.
  */
 import { EventEmitter } from 'node:events';
 
-import type { Clock, Timers } from '../../../src/launch/timers.js';
+import type { ProcessTable } from '../../../src/launch/proc.js';
+import type { Clock, Pause, Timers } from '../../../src/launch/timers.js';
 
 export interface FakeTime {
   readonly clock: Clock;
@@ -86,4 +88,131 @@ export class FakeApache {
   readonly stopDaemons = (pid: number): void => {
     this.daemonStops.push(pid);
   };
+}
+
+/**
+ * A clock that moves only when the code under test pauses: each pause takes no real time, runs
+ * what the test scheduled for that moment (`at`), and then resolves, so a loop that polls for
+ * seconds finishes at once. A loop that never ends fails instead of hanging the test.
+ */
+export interface FakeSleep {
+  readonly clock: Clock;
+  readonly pause: Pause;
+  /** Runs `action` once the clock has reached `ms`. */
+  at(ms: number, action: () => void): void;
+}
+
+/** Where the fake clock stops a loop that polls without end. */
+const FAKE_CLOCK_LIMIT_MS = 3_600_000;
+
+export function fakeSleep(): FakeSleep {
+  let now = 0;
+  const due: { at: number; action: () => void }[] = [];
+  return {
+    clock: { now: () => now },
+    pause: async (ms) => {
+      if (now > FAKE_CLOCK_LIMIT_MS) {
+        throw new Error('the fake clock passed an hour: a loop that never ends');
+      }
+      now += ms;
+      for (;;) {
+        const next = due.filter((event) => event.at <= now).sort((a, b) => a.at - b.at)[0];
+        if (!next) {
+          break;
+        }
+        due.splice(due.indexOf(next), 1);
+        next.action();
+      }
+    },
+    at: (ms, action) => {
+      due.push({ at: ms, action });
+    },
+  };
+}
+
+/** One process of the fake table. */
+export interface FakeProc {
+  readonly pid: number;
+  ppid: number;
+  pgid: number;
+  uid: number;
+  argv: string[];
+  threads: number;
+  /** 'S' while it runs, 'Z' once it is a zombie. */
+  state: string;
+}
+
+/**
+ * The process table as /proc would show it: processes the test adds and removes, and kill, which
+ * records every signal that reached a process and, by default, removes a process on SIGKILL.
+ */
+export class FakeProcs implements ProcessTable {
+  private readonly table = new Map<number, FakeProc>();
+  /** [pid, signal] of every signal delivered; a group as -pgid. */
+  readonly sent: [number, string][] = [];
+  /** What a delivered signal does to each process it reaches; a zombie waits for its parent. */
+  onSignal: (proc: FakeProc, signal: NodeJS.Signals) => void = (proc, signal) => {
+    if (signal === 'SIGKILL' && proc.state !== 'Z') {
+      this.remove(proc.pid);
+    }
+  };
+
+  add(proc: Partial<FakeProc> & Pick<FakeProc, 'pid'>): FakeProc {
+    const full: FakeProc = { ppid: 1, pgid: proc.pid, uid: 0, argv: [], threads: 1, state: 'S', ...proc };
+    this.table.set(full.pid, full);
+    return full;
+  }
+
+  remove(pid: number): void {
+    this.table.delete(pid);
+  }
+
+  pids(): number[] {
+    return [...this.table.keys()];
+  }
+
+  children(pid: number): number[] {
+    // An orphan is its init's child by the time anyone looks.
+    if (!this.table.has(pid)) {
+      return [];
+    }
+    return [...this.table.values()].filter((proc) => proc.ppid === pid).map((proc) => proc.pid);
+  }
+
+  cmdline(pid: number): string | undefined {
+    return this.table
+      .get(pid)
+      ?.argv.map((arg) => `${arg}\0`)
+      .join('');
+  }
+
+  stat(pid: number) {
+    const proc = this.table.get(pid);
+    return proc && { state: proc.state, pgid: proc.pgid };
+  }
+
+  owner(pid: number): number | undefined {
+    return this.table.get(pid)?.uid;
+  }
+
+  threads(pid: number): number | undefined {
+    return this.table.get(pid)?.threads;
+  }
+
+  exists(pid: number): boolean {
+    return this.table.has(pid);
+  }
+
+  kill(pid: number, signal: NodeJS.Signals): void {
+    const targets = [...this.table.values()].filter((proc) =>
+      pid < 0 ? proc.pgid === -pid : proc.pid === pid,
+    );
+    if (targets.length === 0) {
+      throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' });
+    }
+    this.sent.push([pid, signal]);
+    for (const proc of targets) {
+      this.onSignal(proc, signal);
+    }
+  }
 }
