@@ -342,6 +342,32 @@ export async function setUpApachectl(extra: readonly string[] = [], root?: strin
   };
 }
 
+/** The parent of process `pid` (/proc/PID/stat), or undefined when it is gone. */
+export function parentOf(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The mod_wsgi daemons (children named "(wsgi:...") of an Apache parent. */
+export function daemonsOf(parent: number): number[] {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').split(' ').filter(Boolean);
+  } catch {
+    return [];
+  }
+  return children.map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** `apachectl start`, then waits (with a deadline) until Apache answers 200. */
 export async function startAndAnswer(apachectl: string, cwd: string, url: string): Promise<void> {
   expect(await run(apachectl, ['start'], { cwd })).toMatchObject({ code: 0 });
