@@ -320,18 +320,15 @@ export function runCli(args: readonly string[], cwd: string): Promise<RunResult>
 }
 
 /**
- * `setup-server hello.wsgi` (plus `extra`) into a fresh root (CWD/root unless `root` is given), for
- * the tests that drive the generated apachectl themselves.
+ * `setup-server hello.wsgi` (or `app`, plus `extra`) into a fresh root (CWD/root unless `root` is
+ * given), for the tests that drive the generated apachectl themselves.
  */
-export async function setUpApachectl(extra: readonly string[] = [], root?: string) {
+export async function setUpApachectl(extra: readonly string[] = [], root?: string, app = 'hello.wsgi') {
   const cwd = makeWorkdir();
   const serverRoot = root ?? join(cwd, 'root');
   trackRoot(serverRoot);
   const port = await freePort();
-  const setup = await runCli(
-    ['setup-server', 'hello.wsgi', ...loopbackArgs(port, serverRoot), ...extra],
-    cwd,
-  );
+  const setup = await runCli(['setup-server', app, ...loopbackArgs(port, serverRoot), ...extra], cwd);
   expect(setup).toMatchObject({ code: 0 });
   return {
     cwd,

@@ -257,3 +257,62 @@ it('a new Apache that fails to start changes nothing: the old one serves on, apa
   expect((await get(url)).status).toBe(200);
   await expectStopLeavesNothing(cwd, root);
 });
+
+it('two apachectl graceful at once: one replaces Apache, the other is refused, saying why', async () => {
+  const { cwd, root, url, apachectl } = await setUp();
+  await startAndAnswer(apachectl, cwd, url);
+  const before = readPid(root);
+  const both = await Promise.all([
+    run(apachectl, ['graceful'], { cwd }),
+    run(apachectl, ['graceful'], { cwd }),
+  ]);
+  expect(both.map((r) => r.code).sort()).toEqual([0, 1]);
+  const refused = both.find((r) => r.code === 1);
+  expect(refused?.stderr).toBe(
+    `${apachectl}: another apachectl is starting, stopping or replacing the Apache of ${root}; try again once it is done.\n`,
+  );
+  expectOneGeneration(root, before);
+  await expectStopLeavesNothing(cwd, root);
+});
+
+// The difference between the two: how long the old Apache may take to finish its requests.
+describe.each([
+  ['graceful', true],
+  ['restart', false],
+])('apachectl %s with a request in flight longer than --shutdown-timeout', (command, finishes) => {
+  it(
+    finishes
+      ? 'lets it finish on the old Apache'
+      : 'stops the old Apache after --shutdown-timeout, which cuts the request off',
+    async () => {
+      const { cwd, root, url, apachectl } = await setUpApachectl(
+        ['--shutdown-timeout', '1'],
+        undefined,
+        'slow.wsgi',
+      );
+      await startAndAnswer(apachectl, cwd, url);
+      const before = readPid(root);
+      const started = () =>
+        readFileSync(join(root, 'error_log'), 'utf8').split('slow request started').length;
+      const count = started();
+      const slow = get(`${url}?4`).then(
+        (r) => `${r.status} ${r.text}`,
+        (error: Error) => error.message,
+      );
+      await waitFor(() => started() > count, 10_000, 'the slow request to start');
+      const replaced = await run(apachectl, [command], { cwd });
+      expect(replaced.code).toBe(0);
+      if (finishes) {
+        expect(replaced.stderr).toBe('');
+        expect(await slow).toBe('200 finished\n');
+      } else {
+        expect(replaced.stderr).toBe(
+          `${apachectl}: Apache (pid ${before}) did not finish its requests within 1 s; stopping it.\n`,
+        );
+        expect(await slow).not.toBe('200 finished\n');
+      }
+      expectOneGeneration(root, before);
+      await expectStopLeavesNothing(cwd, root);
+    },
+  );
+});
