@@ -124,9 +124,10 @@ describe.each(['graceful', 'restart'] as const)('apachectl %s, daemon mode', (co
 });
 
 // wrk, faster than the Node client, catches what a restart answers with 5xx.
+// (Not restart: Apache's own hard restart answered no 5xx under wrk here either, so that case could
+// not fail; the retrying load above has it.)
 describe.each([
   ['graceful', ['graceful']],
-  ['restart', ['restart']],
   ['-k graceful', ['-k', 'graceful']],
 ])('apachectl %s, daemon mode, under wrk', (_, args) => {
   const ours = args[0] !== '-k';
@@ -269,7 +270,7 @@ it('two apachectl graceful at once: one replaces Apache, the other is refused, s
   expect(both.map((r) => r.code).sort()).toEqual([0, 1]);
   const refused = both.find((r) => r.code === 1);
   expect(refused?.stderr).toBe(
-    `${apachectl}: another apachectl is starting, stopping or replacing the Apache of ${root}; try again once it is done.\n`,
+    `${apachectl}: another apachectl is stopping or replacing the Apache of ${root}; try again once it is done.\n`,
   );
   expectOneGeneration(root, before);
   await expectStopLeavesNothing(cwd, root);
