@@ -11,6 +11,7 @@
  * answers the next request on a kept-alive connection with a 500, so these loads and connections
  * are ones a lossy restart does fail: the 0 and the 200 of ours mean something.
  */
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -316,4 +317,29 @@ describe.each([
       await expectStopLeavesNothing(cwd, root);
     },
   );
+});
+
+it("an Apache in the foreground of its supervisor is not replaced: graceful is Apache's own, and says so", async () => {
+  const { cwd, root, url, apachectl } = await setUpApachectl();
+  // As a supervisor (or a container's PID 1) runs it: its end would be taken for the service's.
+  const supervised = spawn(apachectl, ['start', '-DFOREGROUND'], { cwd, stdio: 'ignore' });
+  try {
+    await waitFor(() => get(url, {}, 2_000).then((r) => r.status === 200), 20_000, 'Apache to answer');
+    const graceful = await run(apachectl, ['graceful'], { cwd });
+    expect(graceful.code).toBe(0);
+    expect(graceful.stderr).toBe(
+      `${apachectl}: Apache (pid ${supervised.pid}) runs in the foreground of whoever started it, which would take its end for the server's, so no second Apache can replace it: Apache's own graceful instead, which in daemon mode can fail requests under load.\n`,
+    );
+    await waitFor(
+      () => /SIGUSR1 received/.test(readFileSync(join(root, 'error_log'), 'utf8')),
+      10_000,
+      "Apache's graceful restart",
+    );
+    expect(apacheParents(root)).toEqual([supervised.pid]);
+    expect(supervised.exitCode).toBeNull();
+    expect((await get(url)).status).toBe(200);
+    await expectStopLeavesNothing(cwd, root);
+  } finally {
+    supervised.kill('SIGKILL');
+  }
 });
