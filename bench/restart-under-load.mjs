@@ -5,27 +5,34 @@
 //            hard restart
 //   SIGUSR2  express-wsgi's application reload (daemon mode: mod_wsgi's daemons restart one by one
 //            from the inside; embedded mode: Apache's graceful restart)
-// or nothing (the baseline). Two clients: wrk, which counts every keep-alive connection the server
+// or nothing (the baseline). With --apachectl, the server is setup-server's, run by its apachectl, and
+// the restart is `apachectl graceful` or `apachectl restart` (a new Apache beside the old one, done
+// by apachectl itself: templates/apachectl/generations.hbs) or `apachectl -k graceful` (Apache's own).
+// Two clients: wrk, which counts every keep-alive connection the server
 // closes under it as an error, and bench/load-client.mjs, which retries such a request once on a
 // new connection as browsers do (RFC 9112 §9.3.1), so its "failed" is what a user would see.
-// For comparison, gunicorn gthread 2 × 5 on the same app gets its own graceful restart, SIGHUP
-// (new workers, then the old ones finish their requests). Interleaved repetitions, medians.
-//   node bench/restart-under-load.mjs [repetitions] [--quick]
-import { spawn } from 'node:child_process';
+// For comparison (without --apachectl), gunicorn gthread 2 × 5 on the same app gets its own graceful
+// restart, SIGHUP (new workers, then the old ones finish their requests). Interleaved repetitions, medians.
+//   node bench/restart-under-load.mjs [repetitions] [--quick] [--apachectl]
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { killRoot } from '../test/helpers/launcher.mjs';
 import {
+  CLI,
   ensureBuilt,
   ensureGunicorn,
   ensureWrk,
   freePort,
+  loopbackArgs,
   machine,
   median,
   saveResults,
   startLauncher,
   stopLauncher,
+  waitFor,
   workdir,
   wrk,
 } from './lib.mjs';
@@ -34,10 +41,13 @@ import { firstOk, stopAll } from './processes.mjs';
 const args = process.argv.slice(2);
 const repetitions = Number(args.find((a) => /^\d+$/.test(a)) ?? 3);
 const SECONDS = args.includes('--quick') ? 3 : 6;
+const APACHECTL = args.includes('--apachectl');
 const CONNECTIONS = 16;
 ensureBuilt();
 ensureWrk();
-ensureGunicorn();
+if (!APACHECTL) {
+  ensureGunicorn();
+}
 
 const CLIENT = fileURLToPath(new URL('./load-client.mjs', import.meta.url));
 function retryingClient(url, { connections, seconds }) {
@@ -54,13 +64,15 @@ function retryingClient(url, { connections, seconds }) {
 const MODES = {
   daemon: ['--processes', '2', '--threads', '5'],
   embedded: ['--embedded-mode', '--processes', '2', '--threads', '5'],
-  gunicorn: undefined,
+  ...(APACHECTL ? {} : { gunicorn: undefined }),
 };
-// gunicorn's SIGUSR1 reopens its logs and SIGUSR2 starts a new master: only HUP is a restart.
-const SIGNALS = { daemon: ['none', 'SIGUSR1', 'SIGHUP', 'SIGUSR2'], gunicorn: ['none', 'SIGHUP'] };
+const SIGNALS = APACHECTL
+  ? ['none', 'apachectl graceful', 'apachectl restart', 'apachectl -k graceful']
+  : ['none', 'SIGUSR1', 'SIGHUP', 'SIGUSR2'];
 const SCENARIOS = [];
 for (const mode of Object.keys(MODES)) {
-  for (const signal of SIGNALS[mode] ?? SIGNALS.daemon) {
+  // gunicorn's SIGUSR1 reopens its logs and SIGUSR2 starts a new master: only HUP is a restart.
+  for (const signal of mode === 'gunicorn' ? ['none', 'SIGHUP'] : SIGNALS) {
     for (const client of ['wrk', 'retrying']) {
       SCENARIOS.push({ mode, signal, client });
     }
@@ -71,7 +83,7 @@ const runs = Object.fromEntries(SCENARIOS.map((s) => [key(s), []]));
 const cwd = workdir('hello.wsgi');
 writeFileSync(join(cwd, 'hello_app.py'), readFileSync(join(cwd, 'hello.wsgi')));
 
-/** gunicorn gthread 2 × 5 on a free port, shaped like startLauncher()'s result for the loop below. */
+/** gunicorn gthread 2 × 5 on a free port, shaped like startServer()'s result. */
 async function startGunicorn() {
   const port = await freePort();
   const child = spawn(
@@ -88,29 +100,71 @@ async function startGunicorn() {
     await stopAll({ child });
     throw new Error('gunicorn did not answer');
   }
-  return { child, url, stop: () => stopAll({ child }) };
+  return { url, restart: (signal) => child.kill(signal), stop: () => stopAll({ child }) };
 }
 
-async function start(mode) {
-  if (mode === 'gunicorn') {
+/** setup-server, then `apachectl start`: a server run without the launcher, as `--apachectl` measures. */
+async function startApachectl(flags) {
+  const port = await freePort();
+  const root = join(cwd, `root-${port}`);
+  execFileSync(process.execPath, [CLI, 'setup-server', 'hello.wsgi', ...loopbackArgs(port, root), ...flags], {
+    cwd,
+    stdio: 'ignore',
+  });
+  const apachectl = join(root, 'apachectl');
+  execFileSync(apachectl, ['start'], { cwd, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    () =>
+      fetch(`${url}/`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    20_000,
+    'Apache to answer',
+  );
+  const restarted = [];
+  return {
+    url,
+    restart: (signal) => {
+      const child = spawn(apachectl, signal.split(' ').slice(1), { cwd, stdio: 'ignore' });
+      restarted.push(new Promise((resolve) => child.once('exit', resolve)));
+    },
+    stop: async () => {
+      await Promise.all(restarted);
+      execFileSync(apachectl, ['stop'], { cwd, stdio: 'ignore' });
+      await killRoot(root);
+    },
+  };
+}
+
+async function startServer(flags) {
+  if (flags === undefined) {
     return startGunicorn();
   }
-  const launcher = await startLauncher(['hello.wsgi', ...MODES[mode]], cwd);
-  return { child: launcher.child, url: launcher.url, stop: () => stopLauncher(launcher) };
+  if (APACHECTL) {
+    return startApachectl(flags);
+  }
+  const launcher = await startLauncher(['hello.wsgi', ...flags], cwd);
+  return {
+    url: launcher.url,
+    restart: (signal) => launcher.child.kill(signal),
+    stop: () => stopLauncher(launcher),
+  };
 }
 
 for (let i = 0; i < repetitions; i++) {
   for (const scenario of SCENARIOS) {
-    const launcher = await start(scenario.mode);
-    await wrk(`${launcher.url}/`, { connections: 4, seconds: 1 }); // warm up the processes
+    const server = await startServer(MODES[scenario.mode]);
+    await wrk(`${server.url}/`, { connections: 4, seconds: 1 }); // warm up the processes
     const timer =
       scenario.signal === 'none'
         ? undefined
-        : setTimeout(() => launcher.child.kill(scenario.signal), (SECONDS * 1000) / 3);
+        : setTimeout(() => server.restart(scenario.signal), (SECONDS * 1000) / 3);
     const load = scenario.client === 'wrk' ? wrk : retryingClient;
-    const result = await load(`${launcher.url}/`, { connections: CONNECTIONS, seconds: SECONDS });
+    const result = await load(`${server.url}/`, { connections: CONNECTIONS, seconds: SECONDS });
     clearTimeout(timer);
-    await launcher.stop();
+    await server.stop();
     delete result.raw;
     if (scenario.client === 'wrk') {
       result.failed = result.socketErrors + result.non2xx;
@@ -135,12 +189,15 @@ const summary = SCENARIOS.map((s) => {
 process.stdout.write(
   `restart under load: ${SECONDS} s at ${CONNECTIONS} connections, 2 × 5 (gunicorn: gthread 2 × 5), medians of ${repetitions}\n`,
 );
-process.stdout.write('mode      signal   client     requests   req/s  failed(max)  retried  p99 ms\n');
+const WIDTH = APACHECTL ? 21 : 8;
+process.stdout.write(
+  `mode      ${'signal'.padEnd(WIDTH)} client     requests   req/s  failed(max)  retried  p99 ms\n`,
+);
 for (const s of summary) {
   process.stdout.write(
     [
       s.mode.padEnd(9),
-      s.signal.padEnd(8),
+      s.signal.padEnd(WIDTH),
       s.client.padEnd(9),
       String(s.requests).padStart(9),
       s.rps.toFixed(0).padStart(7),
@@ -151,5 +208,5 @@ for (const s of summary) {
   );
 }
 process.stdout.write(
-  `written to ${saveResults('restart-under-load', { machine: machine(), seconds: SECONDS, summary, runs })}\n`,
+  `written to ${saveResults(APACHECTL ? 'restart-under-load-apachectl' : 'restart-under-load', { machine: machine(), seconds: SECONDS, summary, runs })}\n`,
 );

@@ -354,6 +354,21 @@ export interface ServerConfig extends Omit<CoreConfig, 'daemon'> {
   readonly features: Features;
   /** The features in the order their partials print at each hook of the templates. */
   readonly featureOrder: readonly FeatureName[];
+  readonly restarts: Restarts;
+}
+
+/** How apachectl replaces a running Apache by a new one (src/resolve/restarts.ts), in whole seconds. */
+export interface Restarts {
+  /** How long the new Apache may take to serve (--ready-timeout rounded up; 0: no bound). */
+  readonly readySeconds: number;
+  /** How long the old one may finish its requests on `graceful` and `graceful-stop`. */
+  readonly gracefulDrain: number;
+  /** The same on `restart` (--shutdown-timeout). */
+  readonly restartDrain: number;
+  /** After the drain, SIGTERM; this long later, SIGKILL to what is left. */
+  readonly stopBound: number;
+  /** The pid files a new Apache gets, one and then the other. */
+  readonly pidFiles: readonly [string, string];
 }
 
 export type FeatureName = keyof Features;

@@ -1,8 +1,8 @@
 /**
  * The template set: templates/NAME.hbs by NAME (`httpd.conf`, `features/daemon`, ...), precompiled
- * in the bundle, else compiled from the file on first use. Every template under features/ is also
- * a partial of the same name without the folder (`{{> daemon}}`), so a feature's partial is known
- * by its file alone.
+ * in the bundle, else compiled from the file on first use. Every template under features/ (and
+ * apachectl/, the parts of the generated apachectl) is also a partial of the same name without the
+ * folder (`{{> daemon}}`), so a feature's partial is known by its file alone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -14,7 +14,7 @@ import { HELPERS } from './helpers.js';
 import { PRECOMPILED } from './precompiled.js';
 
 const TEMPLATES = new URL('templates/', PACKAGE_DIR);
-const PARTIALS = 'features/';
+const PARTIAL_FOLDERS = ['features/', 'apachectl/'];
 
 /** One isolated Handlebars environment with the helpers and every partial registered. */
 const hbs = Handlebars.create();
@@ -28,22 +28,24 @@ function load(name: string): Handlebars.TemplateDelegate {
   return hbs.compile(readFileSync(new URL(`${name}.hbs`, TEMPLATES), 'utf8'), COMPILE_OPTIONS);
 }
 
-/** The names of the partials: what the template set holds under features/. */
-function partialNames(): string[] {
+/** The names of the partials in `folder`: what the template set holds there. */
+function partialNames(folder: string): string[] {
   if (PRECOMPILED) {
     return Object.keys(PRECOMPILED)
-      .filter((name) => name.startsWith(PARTIALS))
-      .map((name) => name.slice(PARTIALS.length));
+      .filter((name) => name.startsWith(folder))
+      .map((name) => name.slice(folder.length));
   }
-  return readdirSync(new URL(PARTIALS, TEMPLATES))
+  return readdirSync(new URL(folder, TEMPLATES))
     .filter((file) => file.endsWith('.hbs'))
     .map((file) => file.slice(0, -'.hbs'.length));
 }
 
-for (const name of partialNames()) {
-  // A partial left as text would be compiled with the options of the template including it
-  // (COMPILE_OPTIONS); a compiled one must use the same.
-  hbs.registerPartial(name, load(`${PARTIALS}${name}`));
+for (const folder of PARTIAL_FOLDERS) {
+  for (const name of partialNames(folder)) {
+    // A partial left as text would be compiled with the options of the template including it
+    // (COMPILE_OPTIONS); a compiled one must use the same.
+    hbs.registerPartial(name, load(`${folder}${name}`));
+  }
 }
 
 const cache = new Map<string, Handlebars.TemplateDelegate>();

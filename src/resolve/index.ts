@@ -8,6 +8,7 @@ import { FEATURES } from '../features/index.js';
 import type { Options } from '../options/schema.js';
 import { resolveCore } from './core.js';
 import { modulesOf } from './modules.js';
+import { restartsOf } from './restarts.js';
 import { checkSupported } from './supported.js';
 
 export { pythonHomeOf } from './application.js';
@@ -32,13 +33,17 @@ export function resolve(opts: Options, discovery: Discovery, ctx: Context): Serv
       ...features.logs.daemonPython,
       serverMetrics: features.handlers.serverMetrics,
     };
+  // Under --debugger-startup, pdb holds Apache's start for as long as the user debugs.
+  const readyTimeout = features.services.debug?.debuggerStartup
+    ? Number.POSITIVE_INFINITY
+    : core.readyTimeout;
   return {
     ...core,
     modules,
     daemon,
     mimeTypes: features.handlers.mimeTypes,
-    // Under --debugger-startup, pdb holds Apache's start for as long as the user debugs.
-    readyTimeout: features.services.debug?.debuggerStartup ? Number.POSITIVE_INFINITY : core.readyTimeout,
+    readyTimeout,
+    restarts: restartsOf(opts, { ...core, readyTimeout }),
     appExclusions: results.flatMap((r) => r.appExclusions ?? []),
     warnings: [...core.warnings, ...results.flatMap((r) => r.warnings ?? [])],
     features,

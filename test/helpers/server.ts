@@ -320,18 +320,15 @@ export function runCli(args: readonly string[], cwd: string): Promise<RunResult>
 }
 
 /**
- * `setup-server hello.wsgi` (plus `extra`) into a fresh root (CWD/root unless `root` is given), for
- * the tests that drive the generated apachectl themselves.
+ * `setup-server hello.wsgi` (or `app`, plus `extra`) into a fresh root (CWD/root unless `root` is
+ * given), for the tests that drive the generated apachectl themselves.
  */
-export async function setUpApachectl(extra: readonly string[] = [], root?: string) {
+export async function setUpApachectl(extra: readonly string[] = [], root?: string, app = 'hello.wsgi') {
   const cwd = makeWorkdir();
   const serverRoot = root ?? join(cwd, 'root');
   trackRoot(serverRoot);
   const port = await freePort();
-  const setup = await runCli(
-    ['setup-server', 'hello.wsgi', ...loopbackArgs(port, serverRoot), ...extra],
-    cwd,
-  );
+  const setup = await runCli(['setup-server', app, ...loopbackArgs(port, serverRoot), ...extra], cwd);
   expect(setup).toMatchObject({ code: 0 });
   return {
     cwd,
@@ -340,6 +337,32 @@ export async function setUpApachectl(extra: readonly string[] = [], root?: strin
     url: `http://127.0.0.1:${port}/`,
     apachectl: join(serverRoot, 'apachectl'),
   };
+}
+
+/** The parent of process `pid` (/proc/PID/stat), or undefined when it is gone. */
+export function parentOf(pid: number): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The mod_wsgi daemons (children named "(wsgi:...") of an Apache parent. */
+export function daemonsOf(parent: number): number[] {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').split(' ').filter(Boolean);
+  } catch {
+    return [];
+  }
+  return children.map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('(wsgi:');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** `apachectl start`, then waits (with a deadline) until Apache answers 200. */

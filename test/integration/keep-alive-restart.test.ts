@@ -7,57 +7,20 @@
  * when it restarts, which clients retry; anything else on that connection must be a 2xx. Since
  * issue 17, SIGUSR1 to the launcher starts a new Apache beside the old one, which stops gracefully
  * with its own daemons: with the worker MPM, whose child keeps the idle connection, the next request
- * on it is served (200) by the old Apache. `apachectl graceful` is still Apache's own restart.
+ * on it is served (200) by the old Apache. Under start-server, `apachectl graceful` passes SIGUSR1
+ * to the launcher, which does the same (test/integration/apachectl-generations.test.ts has it
+ * without a launcher).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { Socket, connect } from 'node:net';
 import { join } from 'node:path';
 
 import { afterEach, expect, it } from '@jest/globals';
 
+import { KeptAlive } from '../helpers/load.js';
 import { get, startServer, stopAll, waitFor } from '../helpers/server.js';
 
 afterEach(stopAll);
-
-/** One kept-alive connection: everything read from it, and whether the server closed it. */
-class KeptAlive {
-  private readonly socket: Socket;
-  private received = '';
-  closed = false;
-
-  constructor(port: number) {
-    this.socket = connect(port, '127.0.0.1');
-    this.socket.setEncoding('latin1');
-    this.socket.on('data', (chunk: string) => (this.received += chunk));
-    this.socket.on('error', () => (this.closed = true));
-    this.socket.on('close', () => (this.closed = true));
-  }
-
-  /** Sends one GET; resolves with the status line, or undefined when the server closed the connection first. */
-  async request(): Promise<string | undefined> {
-    this.received = '';
-    if (this.closed) {
-      return undefined;
-    }
-    this.socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
-    // A whole response has headers and a Content-Length body; hello.wsgi's is short.
-    const complete = () => {
-      const end = this.received.indexOf('\r\n\r\n');
-      if (end < 0) {
-        return false;
-      }
-      const length = /^content-length:\s*(\d+)/im.exec(this.received.slice(0, end));
-      return length !== null && this.received.length >= end + 4 + Number(length[1]);
-    };
-    await waitFor(() => complete() || this.closed, 15_000, 'a response or the connection closed');
-    return complete() ? this.received.split('\r\n')[0] : undefined;
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-}
 
 const generations = (root: string) =>
   readFileSync(join(root, 'error_log'), 'utf8').split('resuming normal operations').length - 1;

@@ -5,20 +5,21 @@
  * Each restart here runs under a bounded load from bench/load-client.mjs, the client that retries
  * a request once when the server closed a kept-alive connection under it, as browsers do.
  *
- * Design note, the negative control: Apache's own graceful restart (`apachectl graceful`, which
- * still is Apache's) under the same load fails requests with 5xx; the last test shows it, so that
- * the load here is one a lossy restart does fail.
+ * Design note, the negative control: Apache's own graceful restart (`apachectl -k graceful`, which
+ * apachectl passes to httpd as it is) under the same load fails requests with 5xx; the last test
+ * shows it, so that the load here is one a lossy restart does fail.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
 
+import { served, stopLoads, underLoad, wrk } from '../helpers/load.js';
 import {
   get,
+  parentOf,
   processesOf,
-  REPO,
   type Server,
   startServer,
   stopAll,
@@ -26,110 +27,16 @@ import {
   waitFor,
 } from '../helpers/server.js';
 
-/** wrk runs until told; one a failed test left is stopped here. */
-const loads: ChildProcess[] = [];
 afterEach(async () => {
-  for (const child of loads.splice(0)) {
-    child.kill('SIGKILL');
-  }
+  stopLoads();
   await stopAll();
 });
-
-interface Load {
-  readonly requests: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly retried: number;
-  readonly failed: number;
-}
-
-/**
- * wrk for up to a minute, until `stop()`, which resolves with its count of answers that were not
- * 2xx (it counts every closed kept-alive connection as a socket error, not as one of these).
- */
-function wrk(url: string): { stop(): Promise<number> } {
-  const child = spawn('wrk', ['-t', '2', '-c', '16', '-d', '60s', url]);
-  loads.push(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', () => resolve());
-  });
-  return {
-    stop: async () => {
-      child.kill('SIGINT'); // wrk prints its summary on SIGINT
-      await exited;
-      expect(out).toMatch(/\d+ requests in/);
-      return Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-    },
-  };
-}
-
-/** 16 keep-alive connections for `seconds` (bench/load-client.mjs). */
-function load(url: string, seconds: number): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [
-      join(REPO, 'bench', 'load-client.mjs'),
-      url,
-      '16',
-      String(seconds),
-    ]);
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.once('error', reject);
-    child.once('exit', () => resolve(JSON.parse(out) as Load));
-  });
-}
-
-/** How many connections to `port` are established (/proc/net/tcp*, state 01), client ends included. */
-function established(port: number): number {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return ['/proc/net/tcp', '/proc/net/tcp6']
-    .flatMap((file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(1) : []))
-    .filter((line) => {
-      const [, local, remote, state] = line.trim().split(/\s+/);
-      return state === '01' && (local?.endsWith(hex) || remote?.endsWith(hex));
-    }).length;
-}
-
-const served = (server: Server) => {
-  try {
-    return readFileSync(join(server.root, 'access_log'), 'utf8').split('\n').length - 1;
-  } catch {
-    return 0;
-  }
-};
-
-/**
- * Starts the load and resolves once its 16 connections are open and it has had 300 requests
- * served (the access log), so that what follows happens under a load in full flow.
- */
-async function underLoad<T = Promise<Load>>(
-  server: Server,
-  seconds: number,
-  client: (url: string, seconds: number) => T = load as never,
-): Promise<T> {
-  const before = served(server);
-  const loaded = client(`${server.url}/`, seconds);
-  await waitFor(() => established(server.port) >= 16, 10_000, 'the load to connect');
-  await waitFor(() => served(server) >= before + 300, 10_000, 'the load to flow');
-  return loaded;
-}
 
 /** The server every test here runs: hello.wsgi, 2 daemon processes, and an access log. */
 const FLAGS = ['hello.wsgi', '--processes', '2', '--access-log'];
 
 const generationPidFiles = (root: string) =>
   readdirSync(root).filter((name) => /^\.httpd\.generation-\d+\.pid$/.test(name));
-
-const parentOf = (pid: number) => {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-};
 
 /** The Apache parents running for this server: the launcher's children among its processes. */
 const apacheParents = (server: Server) =>
@@ -200,10 +107,10 @@ const restartsLogged = (server: Server) =>
   readFileSync(join(server.root, 'error_log'), 'utf8').split('resuming normal operations').length - 1;
 
 // wrk, faster than the Node client, catches what a restart answers with 5xx.
-describe.each(['SIGUSR1', 'SIGHUP', 'apachectl graceful'] as const)(
+describe.each(['SIGUSR1', 'SIGHUP', 'apachectl -k graceful'] as const)(
   '%s, daemon mode, under wrk',
   (restart) => {
-    const ours = restart !== 'apachectl graceful';
+    const ours = restart !== 'apachectl -k graceful';
     it(
       ours
         ? 'answers every request with a 2xx'
@@ -219,11 +126,11 @@ describe.each(['SIGUSR1', 'SIGHUP', 'apachectl graceful'] as const)(
             process.kill(server.child.pid as number, restart);
             await waitFor(() => restarts(server) > before[0], 20_000, 'the new generation to serve');
           } else {
-            execFileSync(join(server.root, 'apachectl'), ['graceful'], { stdio: 'ignore' });
+            execFileSync(join(server.root, 'apachectl'), ['-k', 'graceful'], { stdio: 'ignore' });
             await waitFor(() => restartsLogged(server) > before[1], 10_000, "Apache's graceful restart");
           }
-          const count = served(server);
-          await waitFor(() => served(server) >= count + 200, 10_000, 'the load to flow again');
+          const count = served(server.root);
+          await waitFor(() => served(server.root) >= count + 200, 10_000, 'the load to flow again');
         }
         const non2xx = await loaded.stop();
         if (ours) {
