@@ -30,9 +30,13 @@ EXPRESS_WSGI_CHECK_APP=${EXPRESS_WSGI_CHECK_APP:-1}
 # that takes long (setup-server on a slow disk, an import that hangs) would make `docker stop` wait
 # for its grace period and SIGKILL. So each step runs in the background, and `wait` returns on
 # SIGTERM or SIGINT, which then end the step and the container with the shell's status for them.
+# (`|| :`: under set -e, a step that has just ended would make the kill fail and the shell exit 1.)
+# What remains: from `exec` below until httpd (or start-server) has its own handlers, some 50 ms
+# plus the time an --envvars-script takes, a SIGTERM to PID 1 is still lost; `docker run --init`
+# (or tini) closes that too.
 step=
-trap 'if [ -n "$step" ]; then kill "$step" 2>/dev/null; fi; exit 143' TERM
-trap 'if [ -n "$step" ]; then kill "$step" 2>/dev/null; fi; exit 130' INT
+trap 'if [ -n "$step" ]; then kill "$step" 2>/dev/null || :; fi; exit 143' TERM
+trap 'if [ -n "$step" ]; then kill "$step" 2>/dev/null || :; fi; exit 130' INT
 run_step() {
   "$@" &
   step=$!
