@@ -18,9 +18,12 @@ export type GenerationLoad =
   | { readonly state: 'loaded' }
   | { readonly state: 'failed'; readonly why: readonly string[] };
 
-/** The pids a line is about: its prefix's `[pid N` and every `(pid=N)` in its message. */
+/** The pid in a line's prefix, `[pid N:tid M]`: the process that wrote it. */
+const prefixPid = (line: string) => /^\[[^\]]*\] \[[^\]]*\] \[pid (\d+)/.exec(line)?.[1];
+
+/** The pids a line is about: its prefix's and every `(pid=N)` in its message. */
 function pidsOf(line: string): number[] {
-  const prefix = /^\[[^\]]*\] \[[^\]]*\] \[pid (\d+)/.exec(line)?.[1];
+  const prefix = prefixPid(line);
   const named = [...line.matchAll(/\(pid=(\d+)\)/g)].map((m) => Number(m[1]));
   return [...(prefix === undefined ? [] : [Number(prefix)]), ...named];
 }
@@ -53,7 +56,11 @@ export function generationLoad(
   // A line about another generation's process goes; one naming no pid (a traceback's text under
   // an ErrorLogFormat without one) stays, as the traceback needs it.
   const mine = lines.filter((line) => line !== '' && pidsOf(line).every(ours));
-  const failure = explainLoadFailure(mine);
+  // Each process's own lines: two daemons importing side by side interleave their tracebacks.
+  const writers = [...new Set(mine.map(prefixPid))];
+  const failure = writers
+    .map((pid) => explainLoadFailure(mine.filter((line) => [pid, undefined].includes(prefixPid(line)))))
+    .find((explained) => explained !== undefined);
   if (failure) {
     return { state: 'failed', why: failure };
   }
