@@ -7,11 +7,18 @@
  * after the parent's pid) from the server root as it is now, listening on the same port beside the
  * old one (SO_REUSEPORT), waits until it serves, and then stops the old one gracefully (SIGWINCH),
  * whose requests in flight and kept-alive connections finish on its own daemons.
+ *
+ * A new generation that cannot serve changes nothing (issue 17, item 2): before it starts, the
+ * ports its configuration asks for get start-up's check (src/launch/listen-check.ts); once it
+ * runs, it must load the application too (src/launch/generation-load.ts); otherwise it is stopped
+ * and the old one serves on, the launcher with it.
  */
 import { join } from 'node:path';
 
 import type { ServerConfig } from '../config.js';
 import type { Where } from './failure-report.js';
+import { type GenerationLoad, generationLoad } from './generation-load.js';
+import { describeAddress, type ListenAddress, listenAddresses, refusedAddress } from './listen-check.js';
 import type { ApacheChild } from './spawn-apache.js';
 import type { Clock, Timers } from './timers.js';
 
@@ -23,6 +30,8 @@ export interface Generation {
   readonly pid: number | undefined;
   /** Its own pid file, which its Apache writes and removes on a clean stop. */
   readonly pidFile: string;
+  /** What its configuration listens on, read as it started (src/launch/listen-check.ts). */
+  readonly listens: readonly ListenAddress[];
   readonly end: Promise<ChildEnd>;
   exited(): boolean;
 }
@@ -38,6 +47,15 @@ export interface GenerationSeams {
   readonly writePidFile: (path: string, pid: number) => void;
   /** How long the error log is now (src/launch/log-tail.ts#sizeOf). */
   readonly logSize: (path: string) => number;
+  /** The error log's lines after an offset (src/launch/log-tail.ts#linesSince). */
+  readonly logLines: (path: string, offset: number) => string[];
+  /** A file's text, undefined when it cannot be read (the configuration's Listen lines). */
+  readonly readFile: (path: string) => string | undefined;
+  /** Start-up's port check (src/launch/preflight.ts#checkPortFree): rejects with a plain message. */
+  readonly portFree: (host: string | undefined, port: number, option: string) => Promise<void>;
+  /** The process group of a running process (src/launch/proc.ts#processGroupOf). */
+  readonly groupOf: (pid: number) => number | undefined;
+  readonly alive: (pid: number) => boolean;
   /** A full disk, when it explains a failed start (src/launch/failure-report.ts#diskFullExplains). */
   readonly diskFull: (where: Where) => string | undefined;
   readonly removePidFile: (path: string, pid: number | undefined) => void;
@@ -105,7 +123,10 @@ export interface Generations {
   current(): Generation;
   /** Every generation still running: the current one, and one starting or stopping beside it. */
   running(): Generation[];
-  /** Resolves with the end of the generation that was current when it ended. */
+  /**
+   * Resolves with the end of the generation that was current when it ended; during a restart,
+   * once the restart is decided (a new one that serves is current then, and the launcher goes on).
+   */
   readonly ended: Promise<ChildEnd>;
   /** A restart: the new generation replaces the current one, or, failing, is gone again. */
   swap(over: () => boolean): Promise<void>;
@@ -113,14 +134,26 @@ export interface Generations {
   stopOthers(): Promise<number[]>;
 }
 
-type Config = Pick<ServerConfig, 'paths' | 'readyTimeout' | 'gracefulStop' | 'log'>;
+type Config = Pick<ServerConfig, 'paths' | 'readyTimeout' | 'gracefulStop' | 'log' | 'host' | 'port'>;
+
+/** The new generation's import, in the restart's message: the exception and where it was raised. */
+const failedLoad = (why: readonly string[]) =>
+  `its application failed to load (${why.map((l) => l.trim()).join(', ')})`;
 
 export function generations(config: Config, seams: GenerationSeams): Generations {
   const all: Generation[] = [];
   let endCurrent: (end: ChildEnd) => void = () => {};
   const ended = new Promise<ChildEnd>((resolve) => (endCurrent = resolve));
+  // While a restart runs, the current generation's end does not end the launcher: if the new one
+  // serves, it is the current one (a kill of the old parent from outside just before).
+  let restarting = false;
+  // Each generation's number, and so its pid file's name, is its own: never one a failed one had.
+  let made = 0;
 
-  const start = (n: number): Generation => {
+  const readListens = () => listenAddresses(config.paths.httpdConf, config.paths.serverRoot, seams.readFile);
+
+  const start = (listens: readonly ListenAddress[]): Generation => {
+    const n = made++;
     const pidFile = join(config.paths.serverRoot, `.httpd.generation-${n}.pid`);
     // Apache refuses to start when its pid file names a live process: a recycled pid would do.
     seams.removeFile(pidFile);
@@ -130,10 +163,11 @@ export function generations(config: Config, seams: GenerationSeams): Generations
       n,
       pid: child.pid,
       pidFile,
+      listens,
       end: Promise.resolve(child).then((end) => {
         gone = true;
         all.splice(all.indexOf(generation), 1);
-        if (generation === current) {
+        if (generation === current && !restarting) {
           endCurrent(end);
         }
         return end;
@@ -144,7 +178,10 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     return generation;
   };
 
-  let current = start(0);
+  // What the first one listens on passed start-up's check (src/commands/serve.ts); were the file
+  // unreadable, its --port at least is known to be held.
+  const first = readListens();
+  let current = start(first.length ? first : [{ host: config.host, port: config.port, option: 'port' }]);
   // The pid file apachectl reads names the first generation as soon as its Apache is up.
   void poll(
     seams,
@@ -158,7 +195,8 @@ export function generations(config: Config, seams: GenerationSeams): Generations
 
   const signal = (generation: Generation, sig: NodeJS.Signals) => {
     try {
-      if (generation.pid) {
+      // An exited one's pid may have been given to another process.
+      if (generation.pid && !generation.exited()) {
         seams.kill(generation.pid, sig);
       }
     } catch {
@@ -184,11 +222,14 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     }
   };
 
-  /** Waits until `generation` has exited and nothing of its group is left; removes its pid file. */
+  /**
+   * Waits until `generation` has exited and nothing of its group is left; removes its pid file,
+   * whatever it holds (an empty one, Apache's on a full disk): the name is this generation's alone.
+   */
   const bury = async (generation: Generation) => {
     await generation.end;
     const left = generation.pid ? await seams.killGroup(generation.pid) : [];
-    seams.removePidFile(generation.pidFile, generation.pid);
+    seams.removeFile(generation.pidFile);
     return left;
   };
 
@@ -211,23 +252,81 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     }
   };
 
-  const swap = async (over: () => boolean) => {
+  /**
+   * The restart's outcome is known: from now on the current generation's end (the old one, which a
+   * failed restart leaves current, or the new one) is the launcher's, one during the restart too.
+   */
+  const decided = () => {
+    if (restarting) {
+      restarting = false;
+      if (current.exited()) {
+        void current.end.then(endCurrent);
+      }
+    }
+  };
+
+  /** Why a new generation that does not replace the old one failed, for the restart's message. */
+  const whyNot = async (next: Generation, outcome: string, load: GenerationLoad | undefined) => {
+    if (outcome === 'exited') {
+      return `it ${describeEnd(await next.end)} before it served`;
+    }
+    if (load?.state === 'failed') {
+      return failedLoad(load.why);
+    }
+    const importing = load?.state === 'loading' ? load.pending : undefined;
+    return importing
+      ? `its import of ${importing.file} (pid ${importing.pid}) did not finish within ${config.readyTimeout} s (--ready-timeout)`
+      : `it did not serve within ${config.readyTimeout} s (--ready-timeout)`;
+  };
+
+  /**
+   * A restart up to its decision: checks the new configuration's ports, starts the new generation
+   * and waits for it. Returns the old generation once the new one has replaced it.
+   */
+  const replace = async (over: () => boolean): Promise<Generation | undefined> => {
     const old = current;
+    const listens = readListens();
+    const refused = await refusedAddress(old.listens, listens, seams.portFree);
+    if (refused) {
+      seams.err(
+        `express-wsgi: the restart failed: ${config.paths.httpdConf} listens on ${describeAddress(refused[0])}, ` +
+          `which cannot be used (${refused[1].replace(/\.$/, '')}); no new Apache was started. ` +
+          `The running one (pid ${old.pid}) goes on serving.`,
+      );
+      return;
+    }
+    if (over()) {
+      return;
+    }
     const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
     const logOffset = errorLog ? seams.logSize(errorLog) : 0;
-    const next = start(old.n + 1);
-    const timeoutMs = config.readyTimeout * 1000;
+    const next = start(listens);
+    const groups = new Map<number, number | undefined>();
+    let load: GenerationLoad | undefined;
+    // With the log in a file, the new generation serves once its application loaded, too: its
+    // daemons start their request threads whether the import succeeded or not.
+    const loadNow = () =>
+      errorLog && next.pid
+        ? (load = generationLoad(seams.logLines(errorLog, logOffset), next.pid, groups, seams))
+        : ({ state: 'loaded' } as const);
     const outcome = await poll(
       seams,
-      () =>
-        over() || old.exited()
-          ? 'over'
-          : next.exited()
-            ? 'exited'
-            : next.pid && seams.exists(next.pidFile) && seams.serving(next.pid)
-              ? 'serving'
-              : undefined,
-      timeoutMs,
+      () => {
+        if (over()) {
+          return 'over';
+        }
+        if (next.exited()) {
+          return 'exited';
+        }
+        const loaded = loadNow().state;
+        if (loaded === 'failed') {
+          return 'failed';
+        }
+        return loaded === 'loaded' && next.pid && seams.exists(next.pidFile) && seams.serving(next.pid)
+          ? 'serving'
+          : undefined;
+      },
+      config.readyTimeout * 1000,
     );
     if (outcome === 'serving') {
       // The pid file first: apachectl and supervisors find Apache through it, so a new generation
@@ -239,16 +338,20 @@ export function generations(config: Config, seams: GenerationSeams): Generations
           `express-wsgi: the restart failed: the new Apache (pid ${next.pid}) served, but ${config.paths.pidFile} ` +
             `could not be written (${(error as Error).message}), so it is stopped. The running one (pid ${old.pid}) goes on serving.`,
         );
+        decided();
         await stop(next);
         await bury(next);
         return;
       }
       current = next;
+      decided();
       seams.out(
-        `express-wsgi: restarted: a new Apache (pid ${next.pid}) serves; the previous one (pid ${old.pid}) finishes its requests and stops.`,
+        `express-wsgi: restarted: a new Apache (pid ${next.pid}) serves; ` +
+          (old.exited()
+            ? `the previous one (pid ${old.pid}) ${describeEnd(await old.end)} before that.`
+            : `the previous one (pid ${old.pid}) finishes its requests and stops.`),
       );
-      await retire(old);
-      return;
+      return old;
     }
     if (outcome === 'over') {
       // A stop reached every generation (src/launch/forward-signals.ts); the launcher ends.
@@ -256,19 +359,33 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     }
     const disk = seams.diskFull({ serverRoot: config.paths.serverRoot, errorLog, logOffset });
     const why =
-      (outcome === 'exited'
-        ? `it ${describeEnd(await next.end)} before it served`
-        : `it did not serve within ${config.readyTimeout} s (--ready-timeout)`) +
-      (disk ? ` (${disk.replace(/\.$/, '')})` : '');
+      (await whyNot(next, outcome ?? 'timed out', load)) + (disk ? ` (${disk.replace(/\.$/, '')})` : '');
     const where = config.log.toTerminal ? 'above' : `above and in ${config.log.errorLog}`;
+    const running = old.exited()
+      ? `The previous one (pid ${old.pid}) ${describeEnd(await old.end)} meanwhile: nothing serves now.`
+      : `The running one (pid ${old.pid}) goes on serving.`;
     seams.err(
       `express-wsgi: the restart failed: a new Apache was started from ${config.paths.serverRoot}, but ${why}; ` +
-        `Apache's own messages are ${where}. The running one (pid ${old.pid}) goes on serving.`,
+        `Apache's own messages are ${where}. ${running}`,
     );
+    decided();
     if (!next.exited()) {
       await stop(next);
     }
     await bury(next);
+  };
+
+  const swap = async (over: () => boolean) => {
+    restarting = true;
+    let replaced: Generation | undefined;
+    try {
+      replaced = await replace(over);
+    } finally {
+      decided();
+    }
+    if (replaced) {
+      await retire(replaced);
+    }
   };
 
   return {

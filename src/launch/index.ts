@@ -2,7 +2,7 @@
  * The launcher: runs Apache in the foreground as a child and supervises it (src/launch/supervise.ts
  * wires the parts), here with the real process, execa, /proc, clock, timers and terminal.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 import { err, out } from '../log.js';
@@ -12,9 +12,10 @@ import type { HeldSignals } from './early-signals.js';
 import { diskFullExplains, reportOutcome } from './failure-report.js';
 import { killLeftovers } from './leftovers.js';
 import { watchForLoadFailure, watchImport } from './load-watch.js';
-import { sizeOf } from './log-tail.js';
+import { linesSince, sizeOf } from './log-tail.js';
 import { removeExitedPidFile, writePidFile } from './pid-file.js';
-import { type ProcessSeams, procfs } from './proc.js';
+import { checkPortFree } from './preflight.js';
+import { type ProcessSeams, procfs, running } from './proc.js';
 import { waitForHttp } from './probe.js';
 import { loadExeca } from './spawn-apache.js';
 import { type Seams, supervise } from './supervise.js';
@@ -39,6 +40,17 @@ const REAL: Seams = {
   clock: realClock,
   timers: realTimers,
   logSize: sizeOf,
+  logLines: (path, offset) => linesSince(path, offset, 256 * 1024),
+  readFile: (path) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+  },
+  portFree: checkPortFree,
+  groupOf: (pid) => procfs.stat(pid)?.pgid,
+  alive: (pid) => running(procfs, pid),
   watchLoad: (errorLog, offset, stopped, hangMs) => {
     void watchForLoadFailure(errorLog, offset, stopped, reportLines);
     // Issue 11 item 9: an import that hangs, dies or calls sys.exit() (src/launch/load-watch.ts).

@@ -2,7 +2,7 @@
  * Apache removes its pid file on a clean stop, but not when it died or could no longer delete it
  * (debug mode as root runs as www-data by then); a stale one would only confuse the next start.
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** Removes `pidFile` if it still names the Apache that has just exited (`pid`). */
@@ -23,6 +23,18 @@ export function removeExitedPidFile(pidFile: string, pid: number | undefined): v
  */
 export function writePidFile(pidFile: string, pid: number): void {
   const temp = join(dirname(pidFile), `.${basename(pidFile)}.${process.pid}.tmp`);
-  writeFileSync(temp, `${pid}\n`, { mode: 0o644 });
-  renameSync(temp, pidFile);
+  // Open failing leaves nothing of ours; after it, a failure (ENOSPC on the write, a directory
+  // where the pid file goes) takes the temp file away again: a failed restart leaves no file.
+  const fd = openSync(temp, 'w', 0o644);
+  try {
+    try {
+      writeSync(fd, `${pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, pidFile);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }

@@ -15,7 +15,7 @@ import { probeHost } from './probe.js';
 import { awaitReadiness } from './readiness.js';
 import { reloadQueue } from './reload-queue.js';
 import { listenForSignals, type ProcessEvents } from './signal-listeners.js';
-import { generations } from './generations.js';
+import { type GenerationSeams, generations } from './generations.js';
 import { type Spawn, spawnApache } from './spawn-apache.js';
 import type { Clock, Timers } from './timers.js';
 
@@ -39,6 +39,12 @@ export interface Seams {
   readonly timers: Timers;
   /** How long the error log is now. */
   readonly logSize: (path: string) => number;
+  /** A restart's checks of the new generation (src/launch/generations.ts#GenerationSeams). */
+  readonly logLines: GenerationSeams['logLines'];
+  readonly readFile: GenerationSeams['readFile'];
+  readonly portFree: GenerationSeams['portFree'];
+  readonly groupOf: GenerationSeams['groupOf'];
+  readonly alive: GenerationSeams['alive'];
   /** After Ready: watches the error log for an application that failed to import. */
   readonly watchLoad: (errorLog: string, offset: number, stopped: () => boolean, hangMs: number) => void;
   readonly removePidFile: (pidFile: string, pid: number | undefined) => void;
@@ -118,8 +124,13 @@ export async function supervise(
   // HUP and USR1: a new generation replaces the running one, one restart at a time; one asked for
   // meanwhile runs after it (it may announce a newer configuration), one before Apache answered
   // once it does.
+  // Start-up's watch of the import ends with the first restart, which checks the new one itself.
+  let restarted = false;
   const restarts = reloadQueue({
-    run: () => gens.swap(over),
+    run: () => {
+      restarted = true;
+      return gens.swap(over);
+    },
     isReady: () => ready,
     isOver: () => over() || !pid,
     onError: (error) => seams.err(`express-wsgi: restarting failed: ${String(error)}`),
@@ -148,7 +159,7 @@ export async function supervise(
       reloads.resume();
       restarts.resume();
       if (errorLog && config.app) {
-        seams.watchLoad(errorLog, logOffset, () => exited, importHangMs(config));
+        seams.watchLoad(errorLog, logOffset, () => exited || restarted, importHangMs(config));
       }
     } else if (outcome === 'timed out' && !exited) {
       seams.err(

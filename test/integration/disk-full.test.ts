@@ -7,7 +7,7 @@
  * own, so it runs only where it can mount one (as root, with CAP_SYS_ADMIN).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
@@ -78,6 +78,12 @@ if (skipped) {
         15_000,
         'only the old Apache left',
       );
+      // Only the old generation's runtime files: the new one's (empty) pid file went with it.
+      expect(
+        readdirSync(root)
+          .filter((name) => /\.pid$|\.tmp$/.test(name))
+          .sort(),
+      ).toEqual(['.httpd.generation-0.pid', 'httpd.pid']);
       expect((await fetch(server.url)).status).toBe(200);
       expect(await within(server.exited, 0)).toBe(false);
       server.child.kill('SIGTERM');

@@ -10,7 +10,7 @@
  * shows it, so that the load here is one a lossy restart does fail.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -18,8 +18,11 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { served, stopLoads, underLoad, wrk } from '../helpers/load.js';
 import {
   get,
+  loopbackArgs,
+  makeWorkdir,
   parentOf,
   processesOf,
+  runCli,
   type Server,
   startServer,
   stopAll,
@@ -99,6 +102,80 @@ it('a new generation that fails to start changes nothing: the old one serves on,
   expect(apacheParents(server)).toEqual([before]);
   expect(readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim()).toBe(String(before));
   expect((await get(`${server.url}/`)).status).toBe(200);
+  expect(server.child.exitCode).toBeNull();
+  await expectNoneAfterStop(server);
+});
+
+/** Waits until the launcher has said how its restart went; whether it failed. */
+const restartFailed = async (server: Server) =>
+  (await waitFor(
+    () =>
+      server.stderr().includes('the restart failed')
+        ? 'failed'
+        : server.stdout().includes('express-wsgi: restarted:')
+          ? 'restarted'
+          : undefined,
+    30_000,
+    'the launcher to say how the restart went',
+  )) === 'failed';
+
+it('a restart onto a port another server shares by SO_REUSEPORT is refused: the old generation serves on', async () => {
+  const server = await startServer(FLAGS);
+  // Another express-wsgi of the same account: its listeners set SO_REUSEPORT as ours do.
+  const other = await startServer(FLAGS);
+  const [before] = apacheParents(server);
+  const setup = await runCli(
+    ['setup-server', ...FLAGS, ...loopbackArgs(other.port, server.root)],
+    server.cwd,
+  );
+  expect(setup).toMatchObject({ code: 0 });
+  process.kill(server.child.pid as number, 'SIGHUP');
+  expect(await restartFailed(server)).toBe(true);
+  expect(server.stderr()).toContain(
+    `listens on 127.0.0.1:${other.port}, which cannot be used (--port: ${other.port} is already in use`,
+  );
+  expect(apacheParents(server)).toEqual([before]);
+  expect(generationPidFiles(server.root)).toHaveLength(1);
+  // The other server's port is its own: every request there is in its access log.
+  const [mine, theirs] = [served(server.root), served(other.root)];
+  for (let i = 0; i < 20; i++) {
+    expect((await get(`${other.url}/`)).status).toBe(200);
+  }
+  await waitFor(() => served(other.root) >= theirs + 20, 5_000, "the other server's access log");
+  expect(served(server.root)).toBe(mine);
+  expect((await get(`${server.url}/`)).status).toBe(200);
+  expect(server.child.exitCode).toBeNull();
+  await expectNoneAfterStop(server);
+});
+
+it('a restart onto an application that fails to import fails: the old generation serves on, the launcher says why', async () => {
+  const cwd = makeWorkdir();
+  // The app imports a module beside it; mod_wsgi reloads a changed app file in the running
+  // daemons too, but not a module it imported, so only the new generation meets the broken one.
+  writeFileSync(
+    join(cwd, 'modapp.wsgi'),
+    'import restart_helper\n\ndef application(environ, start_response):\n' +
+      "    start_response('200 OK', [('Content-Type', 'text/plain')])\n    return [b'ok']\n",
+  );
+  writeFileSync(join(cwd, 'restart_helper.py'), 'VALUE = 1\n');
+  const server = await startServer(['modapp.wsgi', ...FLAGS.slice(1)], { cwd });
+  const [before] = apacheParents(server);
+  // Both daemons of the old generation have imported the good module (Apache answers before).
+  const imports = () => readFileSync(join(server.root, 'error_log'), 'utf8').split(': imported ').length - 1;
+  await waitFor(() => imports() >= 2, 20_000, 'the old daemons to import the application');
+  writeFileSync(join(cwd, 'restart_helper.py'), 'import express_wsgi_no_such_module  # noqa: F401\n');
+  process.kill(server.child.pid as number, 'SIGHUP');
+  expect(await restartFailed(server)).toBe(true);
+  expect(server.stderr()).toMatch(
+    /the restart failed: a new Apache was started from .*, but its application failed to load \(ModuleNotFoundError: No module named 'express_wsgi_no_such_module', at .*restart_helper\.py, line 1\); .*The running one \(pid \d+\) goes on serving\./,
+  );
+  await waitFor(() => apacheParents(server).length === 1, 20_000, 'the new generation to be stopped');
+  expect(apacheParents(server)).toEqual([before]);
+  expect(readFileSync(join(server.root, 'httpd.pid'), 'utf8').trim()).toBe(String(before));
+  expect(generationPidFiles(server.root)).toHaveLength(1);
+  for (let i = 0; i < 10; i++) {
+    expect((await get(`${server.url}/`)).status).toBe(200);
+  }
   expect(server.child.exitCode).toBeNull();
   await expectNoneAfterStop(server);
 });

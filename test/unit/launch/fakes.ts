@@ -216,3 +216,12 @@ export class FakeProcs implements ProcessTable {
     }
   }
 }
+
+/** A restart's checks of the new generation that find nothing: no log, no config, every port free. */
+export const QUIET_RESTART_CHECKS = {
+  logLines: () => [],
+  readFile: () => undefined,
+  portFree: async () => {},
+  groupOf: () => undefined,
+  alive: () => true,
+};

@@ -10,7 +10,7 @@ import { DEFAULT_DRAIN_S, STOP_BOUND_MS } from '../../../src/launch/generations.
 import type { Spawn } from '../../../src/launch/spawn-apache.js';
 import { type Seams, supervise } from '../../../src/launch/supervise.js';
 import type { ServerConfig } from '../../../src/config.js';
-import { EVENTS, FakeApache, FakeProcess, type FakeTime, fakeTime } from './fakes.js';
+import { EVENTS, FakeApache, FakeProcess, type FakeTime, fakeTime, QUIET_RESTART_CHECKS } from './fakes.js';
 
 const config = {
   log: { toTerminal: false, errorLog: '/srv/root/error_log' },
@@ -77,6 +77,7 @@ beforeEach(() => {
     return Object.assign(child, { pid: apache.pid + n });
   };
   seams = {
+    ...QUIET_RESTART_CHECKS,
     process: proc,
     loadSpawn: async () => spawn,
     // Each generation's pid file is there as soon as it starts; setpriv is not.
