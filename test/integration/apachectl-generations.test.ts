@@ -234,6 +234,40 @@ it('a setup-server rerun with --processes 2, then apachectl graceful: two daemon
   await expectStopLeavesNothing(cwd, root);
 });
 
+// Every apachectl start gives the listeners SO_REUSEPORT, with which a second Apache of the same
+// account would bind a port already in use and take part of its connections unnoticed.
+it('another server root on the same port: its start is refused, and so is a graceful onto that port', async () => {
+  const first = await setUpApachectl();
+  await startAndAnswer(first.apachectl, first.cwd, first.url);
+  const taken = `listens on 127.0.0.1:${first.port}, which another program or server already listens on; refusing to start an Apache beside it`;
+  const second = await setUpApachectl([], undefined, 'hello.wsgi');
+  const rerun = async (port: number) =>
+    expect(
+      await runCli(['setup-server', 'hello.wsgi', ...loopbackArgs(port, second.root)], second.cwd),
+    ).toMatchObject({ code: 0 });
+  await rerun(first.port);
+  const start = await run(second.apachectl, ['start'], { cwd: second.cwd });
+  expect(start.code).toBe(1);
+  expect(start.stderr).toContain(taken);
+  expect(apacheParents(second.root)).toEqual([]);
+  // Running on a port of its own, then rerun onto the first one's: graceful refuses, it serves on.
+  await rerun(second.port);
+  await startAndAnswer(second.apachectl, second.cwd, `http://127.0.0.1:${second.port}/`);
+  const before = readPid(second.root);
+  await rerun(first.port);
+  const graceful = await run(second.apachectl, ['graceful'], { cwd: second.cwd });
+  expect(graceful.code).toBe(1);
+  expect(graceful.stderr).toContain(taken);
+  expect(apacheParents(second.root)).toEqual([before]);
+  expect((await get(`http://127.0.0.1:${second.port}/`)).status).toBe(200);
+  expect(apacheParents(first.root)).toHaveLength(1);
+  // Its own port is held by itself: a graceful that keeps it is no refusal.
+  await rerun(second.port);
+  expect(await run(second.apachectl, ['graceful'], { cwd: second.cwd })).toMatchObject({ code: 0 });
+  await expectStopLeavesNothing(second.cwd, second.root);
+  await expectStopLeavesNothing(first.cwd, first.root);
+});
+
 it('a new Apache that fails to start changes nothing: the old one serves on, apachectl says why', async () => {
   const { cwd, root, port, url, apachectl } = await setUp();
   // With nothing running, restart starts it.
