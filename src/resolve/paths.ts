@@ -11,7 +11,8 @@ export const SOCKET_PATH_MAX = 107;
 export const SOCKET_SUFFIX_WORST = '.4194304.u4294967295.99.sock'.length;
 
 function defaultServerRoot(host: string, port: number, ctx: Context): string {
-  const tmp = (ctx.host.env.TMPDIR || '/tmp').replace(/\/+$/, '') || '/';
+  // Made absolute as --server-root is: apachectl and Apache run from elsewhere (TMPDIR=. happens).
+  const tmp = resolvePath(ctx.cwd, ctx.host.env.TMPDIR || '/tmp');
   if (!isDirectory(ctx.host, tmp)) {
     throw new UsageError(
       `TMPDIR: ${JSON.stringify(tmp)} is not a directory; set TMPDIR to one, or give --server-root.`,

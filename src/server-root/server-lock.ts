@@ -32,6 +32,7 @@ import { join } from 'node:path';
 
 import { EnvironmentError, UsageError } from '../errors.js';
 import type { ServerConfig } from '../config.js';
+import { checkEnvvarsScript } from './ancestors.js';
 import { checkNoForeignFiles, checkServerRoot } from './write.js';
 
 export interface ServerLock {
@@ -176,6 +177,8 @@ export function lockServerRoot(
   serving: () => boolean = () => false,
 ): ServerLock | undefined {
   const root = config.paths.serverRoot;
+  // Before makeRoot creates anything: a script apachectl would refuse fails setup here.
+  checkEnvvarsScript(config.envvarsScript, uid);
   const created = makeRoot(root, uid);
   const path = join(root, '.lock');
   const lockExisted = existsSync(path);

@@ -27,7 +27,8 @@ import tmp from 'tmp';
 
 import { UsageError } from '../errors.js';
 import type { ExtraDirectory, FeatureResult, ServerConfig } from '../config.js';
-import { unsafeAncestorOf } from './ancestors.js';
+import { checkEnvvarsScript, unsafeAncestorOf } from './ancestors.js';
+import { lstatOrUndefined, unsafeBecause } from './unsafe.js';
 
 /** A file to put into the server root (render's FileToWrite has this shape). */
 export interface FileToWrite {
@@ -37,39 +38,6 @@ export interface FileToWrite {
   readonly mode: number;
   /** Written only when missing: the user's own edits survive a rerun. */
   readonly keepExisting?: boolean;
-}
-
-function lstatOrUndefined(path: string) {
-  try {
-    return lstatSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Why a path someone else could have prepared or can change is unsafe, or undefined when it is
- * not: a symbolic link, the wrong kind, another owner (root may own kept files), group/other-writable.
- */
-function unsafeBecause(path: string, uid: number, kind: 'directory' | 'file'): string | undefined {
-  const st = lstatOrUndefined(path);
-  if (!st) {
-    return undefined;
-  }
-  if (st.isSymbolicLink()) {
-    return 'is a symbolic link';
-  }
-  if (kind === 'directory' ? !st.isDirectory() : !st.isFile()) {
-    return kind === 'directory' ? 'is not a directory' : 'is not a regular file';
-  }
-  const rootMayOwn = kind === 'file';
-  if (st.uid !== uid && !(rootMayOwn && st.uid === 0)) {
-    return `belongs to uid ${st.uid}, not to you (uid ${uid})${rootMayOwn ? ' or root' : ''}`;
-  }
-  if (st.mode & 0o022) {
-    return `can be written by ${st.mode & 0o002 ? 'anyone' : 'its group'} (mode ${(st.mode & 0o777).toString(8)})`;
-  }
-  return undefined;
 }
 
 /** Refuses a server root that another user could have prepared, can change or can swap. */
@@ -84,7 +52,7 @@ export function checkServerRoot(root: string, uid: number): void {
   if (above) {
     throw new UsageError(
       `--server-root: ${JSON.stringify(root)} is below ${JSON.stringify(above.dir)}, which ${above.why}; ` +
-        'refusing to use it. Give a --server-root whose directories above belong to you or root.',
+        `refusing to use it. Give a --server-root whose directories above ${above.want}.`,
     );
   }
 }
@@ -382,6 +350,8 @@ function makeFeatureDirectories(config: ServerConfig, at: (path: string) => stri
 
 export function writeServerRoot(config: ServerConfig, files: readonly FileToWrite[], uid: number): void {
   const { serverRoot } = config.paths;
+  // In lockServerRoot's order, which runs first.
+  checkEnvvarsScript(config.envvarsScript, uid);
   checkServerRoot(serverRoot, uid);
   checkNoForeignFiles(serverRoot);
   for (const file of files) {

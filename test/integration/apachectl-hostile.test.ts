@@ -3,7 +3,16 @@
  * after its start path was rewritten to run fewer programs (one stat for every path it checks).
  * Each case failed before its fix.
  */
-import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  lchownSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, test } from '@jest/globals';
@@ -126,5 +135,43 @@ describe('the environment apachectl runs in', () => {
     const r = await run(apachectl, ['configtest'], { cwd });
     expect(r.stderr).toContain('Syntax OK');
     expect(r.code).toBe(0);
+  });
+
+  /** A server root below `base`/link, a symbolic link to `base`/`target` (made, and root's). */
+  async function throughLink(target: string) {
+    const base = makeWorkdir();
+    const real = join(base, target);
+    mkdirSync(real, { recursive: true });
+    const link = join(base, 'link');
+    symlinkSync(real, link);
+    return { ...(await setUp(join(link, 'root'))), base, link };
+  }
+
+  test("a root's symbolic link (as /var/run) to a safe directory is fine", async () => {
+    const { cwd, apachectl } = await throughLink('real');
+    const r = await run(apachectl, ['configtest'], { cwd });
+    expect(r.stderr).toContain('Syntax OK');
+    expect(r.code).toBe(0);
+  });
+
+  test('a symbolic link that another account owns is refused, naming it: theirs to repoint', async () => {
+    const { cwd, apachectl, link } = await throughLink('real');
+    lchownSync(link, 65534, 65534);
+    const r = await run(apachectl, ['start'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${link} is a symbolic link of uid 65534, not of you (uid 0) or root, who could repoint it; refusing to use it.`,
+    );
+  });
+
+  test("a link leading below another account's directory is refused as that path would be", async () => {
+    const { cwd, apachectl, base } = await throughLink('theirs/rootowned');
+    const theirs = join(base, 'theirs');
+    chownSync(theirs, 65534, 65534);
+    const r = await run(apachectl, ['start'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${theirs} belongs to uid 65534, not to you (uid 0) or root; refusing to use it.`,
+    );
   });
 });

@@ -6,6 +6,8 @@
 import {
   chmodSync,
   chownSync,
+  existsSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -29,6 +31,7 @@ import {
   checkServerRoot,
   writeServerRoot,
 } from '../../src/server-root/write.js';
+import { lockServerRoot } from '../../src/server-root/server-lock.js';
 import {
   fakeAccounts,
   fakeContext,
@@ -348,6 +351,141 @@ describe('refusals', () => {
       const { root, config, files } = below(0o777);
       writeServerRoot(config, files, uid);
       expect(statSync(join(root, 'httpd.conf')).isFile()).toBe(true);
+    });
+
+    it('advises what the reason asks for: owners, or who may write', () => {
+      const owned = below(0o755);
+      const me = uid === 0 ? 0 : uid + 1;
+      if (uid === 0) {
+        chownSync(owned.parent, 65534, 65534);
+      }
+      expect(refusal(() => checkServerRoot(owned.root, me))).toMatch(
+        /Give a --server-root whose directories above belong to you or root\.$/,
+      );
+      if (uid === 0) {
+        const writable = below(0o775);
+        expect(refusal(() => checkServerRoot(writable.root, 0))).toMatch(
+          /Give a --server-root whose directories above belong to you or root and that no group or others may write \(unless sticky, as \/tmp\)\.$/,
+        );
+      }
+    });
+
+    /** A server root below `link`, a symbolic link to `target` made in the directory `at`. */
+    function throughLink(at: string, target: string) {
+      const link = join(at, `link-${++counter}`);
+      symlinkSync(target, link);
+      const root = join(link, 'root');
+      const config = resolve(options({ 'server-root': root }), fakeDiscovery(), fakeContext(accounts, dir));
+      return { link, root, config, files: render(config) };
+    }
+
+    it("takes a symbolic link of yours (or root's, as /var/run) leading to a safe directory", () => {
+      const { root, config, files } = throughLink(dir, below(0o755).parent);
+      checkServerRoot(root, uid);
+      writeServerRoot(config, files, uid);
+      expect(statSync(join(root, 'httpd.conf')).isFile()).toBe(true);
+    });
+
+    (uid === 0 ? it : it.skip)(
+      'as root, refuses a symbolic link another account owns (in a sticky /tmp, theirs to repoint)',
+      () => {
+        const sticky = below(0o1777).parent;
+        const { link, root, config, files } = throughLink(sticky, below(0o755).parent);
+        lchownSync(link, 65534, 65534);
+        expectRefused(
+          root,
+          sticky,
+          () => writeServerRoot(config, files, uid),
+          () => checkServerRoot(root, uid),
+          new RegExp(
+            `is below "${link}", which is a symbolic link of uid 65534, not of you \\(uid 0\\) or root, who could repoint it`,
+          ),
+        );
+      },
+    );
+
+    (uid === 0 ? it : it.skip)(
+      "as root, refuses a root's link leading below another account's directory, as that path would be",
+      () => {
+        const theirs = below(0o755).parent;
+        const rootOwned = join(theirs, 'rootowned');
+        mkdirSync(rootOwned);
+        chownSync(theirs, 65534, 65534);
+        // Spelled out, the path is refused; through a link, the same directory must be too.
+        expect(refusal(() => checkServerRoot(join(rootOwned, 'root'), uid))).toContain(
+          `which belongs to uid 65534`,
+        );
+        const { link, root, config, files } = throughLink(below(0o755).parent, rootOwned);
+        expectRefused(
+          root,
+          theirs,
+          () => writeServerRoot(config, files, uid),
+          () => checkServerRoot(root, uid),
+          new RegExp(
+            `is below "${link}", which leads to "${rootOwned}", whose "${theirs}" belongs to uid 65534`,
+          ),
+        );
+      },
+    );
+  });
+
+  describe('an --envvars-script', () => {
+    /** A script of mode `mode` in a fresh directory of mode `dirMode`, with a server root to set up. */
+    function withScript(mode: number, dirMode = 0o755) {
+      const scripts = join(dir, `scripts-${++counter}`);
+      mkdirSync(scripts);
+      const script = join(scripts, 'env.sh');
+      writeFileSync(script, 'export ANSWER=42\n');
+      chmodSync(script, mode);
+      chmodSync(scripts, dirMode);
+      const made = setup({ 'envvars-script': script });
+      return { ...made, script, scripts };
+    }
+
+    /** Refused by writeServerRoot and by lockServerRoot (which runs first) alike, creating nothing. */
+    function expectScriptRefused(made: ReturnType<typeof withScript>, me: number, reason: RegExp) {
+      for (const attempt of [
+        () => writeServerRoot(made.config, made.files, me),
+        () => lockServerRoot(made.config, me, 'setup-server'),
+      ]) {
+        const message = refusal(attempt);
+        expect(message).toMatch(/^--envvars-script: /);
+        expect(message).toContain(JSON.stringify(made.script));
+        expect(message).toMatch(reason);
+      }
+      expect(existsSync(made.root)).toBe(false);
+    }
+
+    it('refuses one anyone may write, before anything is written', () => {
+      expectScriptRefused(withScript(0o666), uid, /can be written by anyone \(mode 666\)/);
+    });
+
+    it('refuses one of another account (not root)', () => {
+      const made = withScript(0o644);
+      const [owner, me] = uid === 0 ? [65534, 0] : [uid, uid + 1];
+      if (uid === 0) {
+        chownSync(made.script, owner, owner);
+      }
+      expectScriptRefused(
+        made,
+        me,
+        new RegExp(`belongs to uid ${owner}, not to you \\(uid ${me}\\) or root`),
+      );
+    });
+
+    (uid === 0 ? it : it.skip)('as root, refuses one below a directory its group may write', () => {
+      const made = withScript(0o644, 0o775);
+      expectScriptRefused(
+        made,
+        uid,
+        new RegExp(`is below "${made.scripts}", which can be written by its group \\(mode 775\\)`),
+      );
+    });
+
+    it('takes a safe one', () => {
+      const { root, config, files } = withScript(0o644);
+      writeServerRoot(config, files, uid);
+      expect(readFileSync(join(root, 'apachectl'), 'utf8')).toContain('env.sh');
     });
   });
 

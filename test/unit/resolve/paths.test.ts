@@ -21,6 +21,14 @@ describe('server root', () => {
     expect(config.paths.serverRoot).toBe(`${dir}/express-wsgi-127.0.0.1:8081:0`);
   });
 
+  it('takes a relative TMPDIR from the current directory, as --server-root, for an absolute server root', () => {
+    for (const tmpdir of ['.', './', `../${dir.split('/').pop()}`]) {
+      expect(run({}, { env: { TMPDIR: tmpdir } }).paths.serverRoot).toBe(
+        `${dir}/express-wsgi-localhost:8000:1000`,
+      );
+    }
+  });
+
   it('uses /tmp when TMPDIR is unset or empty', () => {
     expect(run({}, { env: {} }).paths.serverRoot).toBe('/tmp/express-wsgi-localhost:8000:1000');
     expect(run({}, { env: { TMPDIR: '' } }).paths.serverRoot).toBe('/tmp/express-wsgi-localhost:8000:1000');
