@@ -268,6 +268,39 @@ it('another server root on the same port: its start is refused, and so is a grac
   await expectStopLeavesNothing(first.cwd, first.root);
 });
 
+it('SIGTERM to apachectl during a graceful leaves exactly one Apache, named by the pid file', async () => {
+  const { cwd, root, url, apachectl } = await setUpApachectl();
+  await startAndAnswer(apachectl, cwd, url);
+  for (const at of ['the new Apache started', 'it serves']) {
+    const before = readPid(root);
+    const child = spawn(apachectl, ['graceful'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Before the new one serves (its pid file is there, its daemons not yet), or once it does.
+    await waitFor(
+      () =>
+        at === 'it serves'
+          ? output.includes('serves; the previous one')
+          : runtimeFiles(root).some((name) => name.startsWith('.httpd.generation-')),
+      20_000,
+      at,
+      5,
+    );
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    await waitFor(() => apacheParents(root).length === 1, 40_000, 'one Apache to be left');
+    const [parent] = apacheParents(root);
+    expect(readPid(root)).toBe(parent);
+    if (at === 'it serves') {
+      expect(parent).not.toBe(before);
+    }
+    expect((await get(url)).status).toBe(200);
+  }
+  await expectStopLeavesNothing(cwd, root);
+});
+
 it('a new Apache that fails to start changes nothing: the old one serves on, apachectl says why', async () => {
   const { cwd, root, port, url, apachectl } = await setUp();
   // With nothing running, restart starts it.
