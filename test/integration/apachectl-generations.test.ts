@@ -12,7 +12,7 @@
  * are ones a lossy restart does fail: the 0 and the 200 of ours mean something.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -20,6 +20,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { KeptAlive, served, stopLoads, underLoad, wrk } from '../helpers/load.js';
 import {
   daemonsOf,
+  freePort,
+  makeWorkdir,
   get,
   processesOf,
   run,
@@ -266,6 +268,20 @@ it('another server root on the same port: its start is refused, and so is a grac
   expect(await run(second.apachectl, ['graceful'], { cwd: second.cwd })).toMatchObject({ code: 0 });
   await expectStopLeavesNothing(second.cwd, second.root);
   await expectStopLeavesNothing(first.cwd, first.root);
+});
+
+it('an Apache that listens on two ports (here one more by --include-file) is replaced: both are its own', async () => {
+  const cwd = makeWorkdir();
+  const second = await freePort();
+  const include = join(cwd, 'listen.conf');
+  writeFileSync(include, `Listen 127.0.0.1:${second}\n`);
+  const { root, url, apachectl } = await setUpApachectl(['--include-file', include], join(cwd, 'root'));
+  await startAndAnswer(apachectl, cwd, url);
+  const before = readPid(root);
+  expect(await run(apachectl, ['graceful'], { cwd })).toMatchObject({ code: 0, stderr: '' });
+  expectOneGeneration(root, before);
+  expect((await get(`http://127.0.0.1:${second}/`)).status).toBe(200);
+  await expectStopLeavesNothing(cwd, root);
 });
 
 it('SIGTERM to apachectl during a graceful leaves exactly one Apache, named by the pid file', async () => {
