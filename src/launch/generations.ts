@@ -81,14 +81,24 @@ export const STOP_BOUND_MS = 10_000;
 const quoted = (value: string) => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
 /**
- * What every generation gets on httpd's command line, after the configuration (`-c`, so the last
- * word): its own pid file, since Apache removes its pid file on exit whatever it names, and
- * SO_REUSEPORT on its listeners, which Apache 2.4 sets when ListenCoresBucketsRatio is above 0.
- * The ratio is the number of CPUs so that there is one listener bucket, as without it: a lower one
- * makes Apache start at least one child per bucket.
+ * What every generation gets on httpd's command line. Before the configuration (`-C`, which
+ * httpd.conf's `${EXPRESS_WSGI_GENERATION}` sees; `-c` would come too late): its number, counted
+ * from 1 as apachectl counts them (Generation#n + 1), for the access log and the WSGI environ
+ * (httpd.conf's SetEnv). After it (`-c`, so the last word): its own pid file, since Apache
+ * removes its pid file on exit whatever it names, and SO_REUSEPORT on its listeners, which Apache
+ * 2.4 sets when ListenCoresBucketsRatio is above 0. The ratio is the number of CPUs so that there
+ * is one listener bucket, as without it: a lower one makes Apache start at least one child per
+ * bucket.
  */
-export function generationArgs(pidFile: string, cores: number): string[] {
-  return ['-c', `PidFile ${quoted(pidFile)}`, '-c', `ListenCoresBucketsRatio ${Math.max(1, cores)}`];
+export function generationArgs(pidFile: string, cores: number, n: number): string[] {
+  return [
+    '-C',
+    `Define EXPRESS_WSGI_GENERATION ${n + 1}`,
+    '-c',
+    `PidFile ${quoted(pidFile)}`,
+    '-c',
+    `ListenCoresBucketsRatio ${Math.max(1, cores)}`,
+  ];
 }
 
 /** Polls `check` until it gives a value or `ms` pass (then undefined). */
@@ -157,7 +167,7 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     const pidFile = join(config.paths.serverRoot, `.httpd.generation-${n}.pid`);
     // Apache refuses to start when its pid file names a live process: a recycled pid would do.
     seams.removeFile(pidFile);
-    const child = seams.spawn(generationArgs(pidFile, seams.cores()));
+    const child = seams.spawn(generationArgs(pidFile, seams.cores(), n));
     let gone = false;
     const generation: Generation = {
       n,

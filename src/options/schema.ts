@@ -167,11 +167,16 @@ export const SCHEMA = [
   // Logging
   flag('log-to-terminal', 'Logging', 'Send the error log to stderr and the access log to stdout.'),
   flag('access-log', 'Logging', 'Write an access log.'),
-  str('access-log-format', 'Logging', 'common, combined, or an Apache LogFormat string.', {
-    metavar: 'FORMAT',
-    default: 'common',
-    check: accessLogFormatCheck,
-  }),
+  str(
+    'access-log-format',
+    'Logging',
+    'common, combined, or an Apache LogFormat string; in it %{EXPRESS_WSGI_GENERATION}e is the Apache generation that served the request (1, then one more for each restart: SIGHUP or SIGUSR1 to start-server, apachectl restart or graceful), also in the WSGI environ.',
+    {
+      metavar: 'FORMAT',
+      default: 'common',
+      check: accessLogFormatCheck,
+    },
+  ),
   str('error-log-format', 'Logging', 'An Apache ErrorLogFormat string.', {
     metavar: 'FORMAT',
     check: errorLogFormatCheck,

@@ -74,15 +74,14 @@ export function coreModules(opts: Options): string[] {
     'rewrite',
     'reqtimeout',
     'log_config',
+    // SetEnv EXPRESS_WSGI_GENERATION (templates/httpd.conf.hbs), --setenv, --passenv
+    'env',
   ];
   if (opts.directoryListing) {
     wanted.push('autoindex');
   }
   if (opts.compressResponses) {
     wanted.push('filter', 'deflate');
-  }
-  if (opts.setenv.length || opts.passenv.length) {
-    wanted.push('env');
   }
   return wanted;
 }

@@ -22,6 +22,8 @@ describe('modules', () => {
         'dir_module',
         'alias_module',
         'rewrite_module',
+        // SetEnv EXPRESS_WSGI_GENERATION, for the access log and the WSGI environ
+        'env_module',
       ]),
     );
     // Built into Debian's httpd: not in the modules directory, so not loaded.
