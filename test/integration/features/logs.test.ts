@@ -428,7 +428,9 @@ describe('a real Apache', () => {
       '-k',
       'start',
       '-DFOREGROUND',
-      // Each generation's own pid file and SO_REUSEPORT (src/launch/generations.ts#generationArgs).
+      // Each generation's number, own pid file and SO_REUSEPORT (src/launch/generations.ts#generationArgs).
+      '-C',
+      'Define EXPRESS_WSGI_GENERATION 1',
       '-c',
       `PidFile "${join(server.root, '.httpd.generation-0.pid')}"`,
       '-c',
