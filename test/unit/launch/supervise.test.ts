@@ -158,11 +158,13 @@ describe('supervise', () => {
     await status;
   });
 
-  it('gives each generation its own pid file and SO_REUSEPORT, and names the first in the pid file', async () => {
+  it('gives each generation its number, its own pid file and SO_REUSEPORT, and names the first in the pid file', async () => {
     const { status } = await start();
     expect(args[0]).toEqual([
       'start',
       '-DFOREGROUND',
+      '-C',
+      'Define EXPRESS_WSGI_GENERATION 1',
       '-c',
       'PidFile "/srv/root/.httpd.generation-0.pid"',
       '-c',
