@@ -19,6 +19,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 
 import { KeptAlive, served, stopLoads, underLoad, wrk } from '../helpers/load.js';
 import {
+  apacheParents,
   daemonsOf,
   freePort,
   makeWorkdir,
@@ -27,7 +28,6 @@ import {
   run,
   runCli,
   loopbackArgs,
-  parentOf,
   setUpApachectl,
   startAndAnswer,
   stopAll,
@@ -43,21 +43,14 @@ const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const readPid = (root: string) => Number(readFileSync(join(root, 'httpd.pid'), 'utf8').trim());
 
-const commandOf = (pid: number) => {
+/** The pid in a pid file, 0 while it is empty, undefined once it is gone. */
+const pidIn = (file: string) => {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return Number(readFileSync(file, 'utf8').trim());
   } catch {
-    return [];
+    return undefined;
   }
 };
-
-/** The Apache parents of a server root: its httpd processes whose parent is none of its processes. */
-function apacheParents(root: string): number[] {
-  const all = processesOf(root);
-  return all.filter(
-    (pid) => !all.includes(parentOf(pid) as number) && commandOf(pid).includes('-f'), // not apachectl
-  );
-}
 
 /** The runtime files in the server root: pid files and daemon sockets. */
 const runtimeFiles = (root: string) =>
@@ -299,7 +292,11 @@ it('SIGTERM to apachectl during a graceful leaves exactly one Apache, named by t
       () =>
         at === 'it serves'
           ? output.includes('serves; the previous one')
-          : runtimeFiles(root).some((name) => name.startsWith('.httpd.generation-')),
+          : runtimeFiles(root).some(
+              // (The running one has one of its own.)
+              (name) =>
+                name.startsWith('.httpd.generation-') && (pidIn(join(root, name)) ?? before) !== before,
+            ),
       20_000,
       at,
       5,
@@ -338,7 +335,7 @@ it('a new Apache that fails to start changes nothing: the old one serves on, apa
   expect((await loaded).failed).toBe(0);
   expect(apacheParents(root)).toEqual([before]);
   expect(readPid(root)).toBe(before);
-  expect(runtimeFiles(root).filter((name) => name.endsWith('.pid'))).toEqual(['httpd.pid']);
+  expect(expectOneGeneration(root, 0)).toBe(before);
   expect((await get(url)).status).toBe(200);
   await expectStopLeavesNothing(cwd, root);
 });
