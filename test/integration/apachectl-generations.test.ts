@@ -259,7 +259,9 @@ it('another server root on the same port: its start is refused, and so is a grac
   await rerun(first.port);
   const graceful = await run(second.apachectl, ['graceful'], { cwd: second.cwd });
   expect(graceful.code).toBe(1);
-  expect(graceful.stderr).toContain(taken);
+  expect(graceful.stderr).toContain(
+    `graceful failed: httpd.conf listens on 127.0.0.1:${first.port}, which another program or server already listens on, so no new Apache was started. The running one (pid ${before}) goes on serving.`,
+  );
   expect(apacheParents(second.root)).toEqual([before]);
   expect((await get(`http://127.0.0.1:${second.port}/`)).status).toBe(200);
   expect(apacheParents(first.root)).toHaveLength(1);
