@@ -334,7 +334,8 @@ it('a new Apache that fails to start changes nothing: the old one serves on, apa
   expect(graceful.stderr).toMatch(
     new RegExp(
       `graceful failed: a new Apache was started from ${escaped(root)} beside the running one, but it exited with status 1 before it served; ` +
-        `.*The running one \\(pid ${before}\\) goes on serving\\.`,
+        `Apache's own messages say why \\(a configuration error, a port it could not bind\\): above and in ${escaped(join(root, 'error_log'))}\\. ` +
+        `The running one \\(pid ${before}\\) goes on serving\\.`,
     ),
   );
   expect((await loaded).failed).toBe(0);

@@ -4,7 +4,7 @@
  * application that fails to import in the new Apache; and messages that name the command, what
  * failed, and that the old one serves on.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -122,4 +122,50 @@ describe('apachectl graceful/restart: the ports the running Apache holds, by add
     }
     await stop(cwd, root);
   });
+});
+
+// --disable-reloading: otherwise the old Apache's daemons restart into the edited file at their
+// next request (the default reloading of the entry point), and the old one fails as well.
+describe.each([
+  ['graceful', 'daemon mode', []],
+  ['restart', 'daemon mode', []],
+  // A worker serves before it imports: the swap waits for the import's outcome.
+  ['graceful', 'embedded mode', ['--embedded-mode']],
+])('apachectl %s onto an application that fails to import, %s', (command, _, mode) => {
+  it('stops the new Apache, the old one serves on, and says why in one sentence', async () => {
+    const { cwd, root, url, apachectl } = await setUpApachectl(['--disable-reloading', ...mode]);
+    await startAndAnswer(apachectl, cwd, url);
+    const before = readPid(root);
+    const app = join(cwd, 'hello.wsgi');
+    const good = readFileSync(app, 'utf8');
+    writeFileSync(app, `raise RuntimeError('broken on purpose')\n${good}`);
+    const replaced = await run(apachectl, [command], { cwd });
+    expect(replaced.stderr).toBe(
+      `${apachectl}: ${command} failed: a new Apache was started from ${root} beside the running one, but the application ${app} ` +
+        `failed to import: RuntimeError: broken on purpose, so it was stopped again. The running one (pid ${before}) goes on serving.\n`,
+    );
+    expect(replaced.code).toBe(1);
+    await expectServesOn(root, before, url);
+    // Fixed again: the swap goes through.
+    writeFileSync(app, good);
+    expect(await run(apachectl, [command], { cwd })).toMatchObject({ code: 0, stderr: '' });
+    expect(readPid(root)).not.toBe(before);
+    await stop(cwd, root);
+  });
+});
+
+it('apachectl graceful onto an import that does not finish within --ready-timeout says so', async () => {
+  const { cwd, root, url, apachectl } = await setUpApachectl(['--ready-timeout', '3', '--disable-reloading']);
+  await startAndAnswer(apachectl, cwd, url);
+  const before = readPid(root);
+  const app = join(cwd, 'hello.wsgi');
+  writeFileSync(app, `import time\ntime.sleep(600)\n${readFileSync(app, 'utf8')}`);
+  const replaced = await run(apachectl, ['graceful'], { cwd });
+  expect(replaced.stderr).toBe(
+    `${apachectl}: graceful failed: a new Apache was started from ${root} beside the running one, but its import of ${app} ` +
+      `did not finish within 3 s (--ready-timeout), so it was stopped again. The running one (pid ${before}) goes on serving.\n`,
+  );
+  expect(replaced.code).toBe(1);
+  await expectServesOn(root, before, url);
+  await stop(cwd, root);
 });
