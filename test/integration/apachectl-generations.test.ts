@@ -252,7 +252,9 @@ it('another server root on the same port: its start is refused, and so is a grac
   await rerun(first.port);
   const graceful = await run(second.apachectl, ['graceful'], { cwd: second.cwd });
   expect(graceful.code).toBe(1);
-  expect(graceful.stderr).toContain(taken);
+  expect(graceful.stderr).toContain(
+    `graceful failed: httpd.conf listens on 127.0.0.1:${first.port}, which another program or server already listens on, so no new Apache was started. The running one (pid ${before}) goes on serving.`,
+  );
   expect(apacheParents(second.root)).toEqual([before]);
   expect((await get(`http://127.0.0.1:${second.port}/`)).status).toBe(200);
   expect(apacheParents(first.root)).toHaveLength(1);
@@ -329,7 +331,8 @@ it('a new Apache that fails to start changes nothing: the old one serves on, apa
   expect(graceful.stderr).toMatch(
     new RegExp(
       `graceful failed: a new Apache was started from ${escaped(root)} beside the running one, but it exited with status 1 before it served; ` +
-        `.*The running one \\(pid ${before}\\) goes on serving\\.`,
+        `Apache's own messages say why \\(a configuration error, a port it could not bind\\): above and in ${escaped(join(root, 'error_log'))}\\. ` +
+        `The running one \\(pid ${before}\\) goes on serving\\.`,
     ),
   );
   expect((await loaded).failed).toBe(0);
