@@ -381,6 +381,8 @@ export interface Restarts {
    * and below; above, none would come).
    */
   readonly awaitImport: boolean;
+  /** Whether the handler's import markers reach the error log (--log-level error and below). */
+  readonly importMarkers: boolean;
 }
 
 export type FeatureName = keyof Features;

@@ -20,6 +20,8 @@ export function restartsOf(
     log: { toTerminal: boolean; level: string };
   },
 ): Restarts {
+  // The handler writes its markers at level error: above it (emerg, alert, crit) none come.
+  const importMarkers = !['emerg', 'alert', 'crit'].includes(config.log.level.split(/[\s]/)[0] ?? '');
   return {
     // No bound under --debugger-startup, where pdb holds the start for as long as the user debugs.
     readySeconds: Number.isFinite(config.readyTimeout) ? Math.ceil(config.readyTimeout) : 0,
@@ -43,8 +45,7 @@ export function restartsOf(
         : config.log.toTerminal
           ? 'terminal'
           : 'log',
-    awaitImport:
-      config.mode === 'embedded' &&
-      !['emerg', 'alert', 'crit'].includes(config.log.level.split(/[\s]/)[0] ?? ''),
+    awaitImport: config.mode === 'embedded' && importMarkers,
+    importMarkers,
   };
 }
