@@ -69,7 +69,12 @@ async function rerun(
 async function expectServesOn(root: string, before: number, url: string): Promise<void> {
   expect(apacheParents(root)).toEqual([before]);
   expect(readPid(root)).toBe(before);
-  expect(pidFiles(root)).toEqual(['httpd.pid']);
+  // httpd.pid and the pid file of its own that apachectl start gives it: no other generation's.
+  expect(pidFiles(root)).toContain('httpd.pid');
+  expect(pidFiles(root).length).toBeLessThanOrEqual(2);
+  for (const name of pidFiles(root)) {
+    expect(readFileSync(join(root, name), 'utf8').trim()).toBe(String(before));
+  }
   expect((await get(url)).status).toBe(200);
 }
 
