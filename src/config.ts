@@ -371,6 +371,20 @@ export interface Restarts {
   readonly stopBound: number;
   /** The pid files a new Apache gets, one and then the other. */
   readonly pidFiles: readonly [string, string];
+  /**
+   * How the swap learns that the application fails to import in the new Apache: "log", from the
+   * error log written since it started (imported at start, log in a file); "terminal", it cannot
+   * (imported at start, log on the terminal); "first-request", imported only then; "none", no app.
+   */
+  readonly importCheck: 'log' | 'terminal' | 'first-request' | 'none';
+  /**
+   * With importCheck "log" in embedded mode, where an Apache worker serves before it imports: the
+   * swap waits for a first import's outcome (the handler's markers, logged at --log-level error
+   * and below; above, none would come).
+   */
+  readonly awaitImport: boolean;
+  /** Whether the handler's import markers reach the error log (--log-level error and below). */
+  readonly importMarkers: boolean;
 }
 
 export type FeatureName = keyof Features;

@@ -14,7 +14,8 @@
 import { explainLoadFailure, importState } from './load-failure.js';
 
 export type GenerationLoad =
-  | { readonly state: 'loading'; readonly pending: { file: string; pid: number } }
+  /** `pending`: the import under way, if its marker is logged yet. */
+  | { readonly state: 'loading'; readonly pending?: { file: string; pid: number } }
   | { readonly state: 'loaded' }
   | { readonly state: 'failed'; readonly why: readonly string[] };
 
@@ -45,6 +46,7 @@ export function generationLoad(
   leader: number,
   groups: Map<number, number | undefined>,
   seams: LoadSeams,
+  awaitImport = false,
 ): GenerationLoad {
   const ours = (pid: number) => {
     if (!groups.has(pid)) {
@@ -85,5 +87,11 @@ export function generationLoad(
   // No import under way: it finished, or the application is imported at its first request, or the
   // markers are not logged (a --log-level above error). A daemon starts its request threads only
   // once its import scripts have run, so with the generation serving, none is still to come.
-  return state.pending ? { state: 'loading', pending: state.pending } : { state: 'loaded' };
+  // With `awaitImport` (imported at start, markers logged), not before one import has finished: under
+  // load the generation was seen serving before its daemons' markers and traceback were read, and a
+  // restart onto an application that fails to import replaced the old one (CI, load average 9).
+  if (state.pending || (awaitImport && !state.imported)) {
+    return { state: 'loading', ...(state.pending && { pending: state.pending }) };
+  }
+  return { state: 'loaded' };
 }

@@ -153,7 +153,10 @@ export interface Generations {
   stopOthers(): Promise<number[]>;
 }
 
-type Config = Pick<ServerConfig, 'paths' | 'readyTimeout' | 'gracefulStop' | 'log' | 'host' | 'port'>;
+type Config = Pick<
+  ServerConfig,
+  'paths' | 'readyTimeout' | 'gracefulStop' | 'log' | 'host' | 'port' | 'restarts'
+>;
 
 /** The new generation's import, in the restart's message: the exception and where it was raised. */
 const failedLoad = (why: readonly string[]) =>
@@ -327,6 +330,7 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     }
     const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
     const logOffset = errorLog ? seams.logSize(errorLog) : 0;
+    const awaitImport = config.restarts.importCheck === 'log' && config.restarts.importMarkers;
     // No connection for the new one before it serves: a failed one would reset them.
     await steer(old, 0);
     if (over()) {
@@ -339,7 +343,7 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     // daemons start their request threads whether the import succeeded or not.
     const loadNow = () =>
       errorLog && next.pid
-        ? (load = generationLoad(seams.logLines(errorLog, logOffset), next.pid, groups, seams))
+        ? (load = generationLoad(seams.logLines(errorLog, logOffset), next.pid, groups, seams, awaitImport))
         : ({ state: 'loaded' } as const);
     const outcome = await poll(
       seams,

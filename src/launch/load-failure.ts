@@ -44,6 +44,8 @@ export interface ImportState {
   readonly exited?: { file: string; detail: string };
   /** The newest import still going on: its pid and file. */
   readonly pending?: { file: string; pid: number };
+  /** Whether any import finished. */
+  readonly imported: boolean;
 }
 
 /** Reads the handler's import markers and mod_wsgi's "has died" lines out of error-log lines. */
@@ -91,5 +93,5 @@ export function importState(logLines: readonly string[], alive: (pid: number) =>
     last !== undefined && !finished.has(last) && !dead.has(last) && alive(last)
       ? { file: started.get(last) as string, pid: last }
       : undefined;
-  return { died, exited, pending };
+  return { died, exited, pending, imported: finished.size > 0 };
 }

@@ -15,8 +15,13 @@ const STOP_BOUND_S = 10;
 
 export function restartsOf(
   opts: Pick<Options, 'shutdownTimeout'>,
-  config: Pick<ServerConfig, 'readyTimeout' | 'gracefulStop'> & { paths: { serverRoot: string } },
+  config: Pick<ServerConfig, 'readyTimeout' | 'gracefulStop' | 'app' | 'importAtStart' | 'mode'> & {
+    paths: { serverRoot: string };
+    log: { toTerminal: boolean; level: string };
+  },
 ): Restarts {
+  // The handler writes its markers at level error: above it (emerg, alert, crit) none come.
+  const importMarkers = !['emerg', 'alert', 'crit'].includes(config.log.level.split(/[\s]/)[0] ?? '');
   return {
     // No bound under --debugger-startup, where pdb holds the start for as long as the user debugs.
     readySeconds: Number.isFinite(config.readyTimeout) ? Math.ceil(config.readyTimeout) : 0,
@@ -31,5 +36,16 @@ export function restartsOf(
       string,
       string,
     ],
+    // A new Apache's daemons serve whether or not the application imported (WSGIImportScript):
+    // only the error log can tell, and only when it is a file.
+    importCheck: !config.app
+      ? 'none'
+      : !config.importAtStart
+        ? 'first-request'
+        : config.log.toTerminal
+          ? 'terminal'
+          : 'log',
+    awaitImport: config.mode === 'embedded' && importMarkers,
+    importMarkers,
   };
 }

@@ -29,6 +29,7 @@ import {
   launch,
   type Launcher,
   loopbackArgs,
+  processesOf,
   stopLauncher,
   waitFor,
   waitReady,
@@ -346,6 +347,32 @@ export function parentOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether process `pid` exists (a zombie too). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const commandOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+};
+
+/** The Apache parents of a server root: its httpd processes whose parent is none of its processes. */
+export function apacheParents(root: string): number[] {
+  const all = processesOf(root);
+  return all.filter(
+    (pid) => !all.includes(parentOf(pid) as number) && commandOf(pid).includes('-f'), // not apachectl
+  );
 }
 
 /** The mod_wsgi daemons (children named "(wsgi:...") of an Apache parent. */

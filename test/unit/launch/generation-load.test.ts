@@ -1,5 +1,5 @@
 /** What the error log says of a restart's new generation loading the app (src/launch/generation-load.ts). */
-import { expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 
 import { generationLoad } from '../../../src/launch/generation-load.js';
 
@@ -21,5 +21,32 @@ it('explains one daemon’s failed import though another daemon’s lines come i
   expect(generationLoad(lines, 10, new Map(), seams)).toEqual({
     state: 'failed',
     why: ["ModuleNotFoundError: No module named 'missing'", '  at /srv/helper.py, line 1'],
+  });
+});
+
+describe('when the application is imported at start and its markers are logged (awaitImport)', () => {
+  const seams = { groupOf: () => 10, alive: () => true };
+
+  it('is still loading while no import has finished: no line yet is not a success', () => {
+    expect(generationLoad([], 10, new Map(), seams, true)).toEqual({ state: 'loading' });
+    expect(generationLoad([], 10, new Map(), seams, false)).toEqual({ state: 'loaded' });
+  });
+
+  it('is loaded once one of its daemons has imported, and failed as soon as the traceback is there', () => {
+    const imported = [
+      line(11, 'express-wsgi (pid=11): importing /srv/app.wsgi'),
+      line(11, 'express-wsgi (pid=11): imported /srv/app.wsgi'),
+    ];
+    expect(generationLoad(imported, 10, new Map(), seams, true)).toEqual({ state: 'loaded' });
+    expect(generationLoad(failing(12), 10, new Map(), seams, true)).toMatchObject({ state: 'failed' });
+  });
+
+  it('does not count an import of the old generation', () => {
+    const old = [
+      line(21, 'express-wsgi (pid=21): importing /srv/app.wsgi'),
+      line(21, 'express-wsgi (pid=21): imported /srv/app.wsgi'),
+    ];
+    const groups = { groupOf: (pid: number) => (pid === 21 ? 20 : 10), alive: () => true };
+    expect(generationLoad(old, 10, new Map(), groups, true)).toEqual({ state: 'loading' });
   });
 });

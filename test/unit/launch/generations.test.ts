@@ -19,6 +19,7 @@ const config = {
   host: '127.0.0.1',
   port: 8000,
   readyTimeout: 5,
+  restarts: { importCheck: 'first-request', importMarkers: true },
 } as unknown as ServerConfig;
 
 const logLine = (pid: number, message: string) =>

@@ -64,6 +64,7 @@ describe('importState', () => {
       died: { file: '/srv/app.wsgi', pid: 10, code: 11, restarts: 1 },
       exited: undefined,
       pending: { file: '/srv/app.wsgi', pid: 11 },
+      imported: false,
     });
   });
 
@@ -78,6 +79,7 @@ describe('importState', () => {
       died: undefined,
       exited: undefined,
       pending: undefined,
+      imported: true,
     });
   });
 

@@ -19,6 +19,7 @@ const config = {
   port: 8000,
   url: 'http://localhost:8000/',
   readyTimeout: 5,
+  restarts: { importCheck: 'first-request', importMarkers: true },
   app: '/srv/app.wsgi',
   mode: 'daemon',
   daemon: { options: [] },

@@ -33,4 +33,15 @@ describe('apachectl restarts', () => {
       join(config.paths.serverRoot, '.httpd.generation-2.pid'),
     ]);
   });
+
+  it("reads the new Apache's import from the error log only when the app is imported at start and the log is a file", () => {
+    expect(run().restarts).toMatchObject({ importCheck: 'log', awaitImport: false });
+    expect(run({ 'log-to-terminal': true }).restarts.importCheck).toBe('terminal');
+    expect(run({ 'application-group': '%{RESOURCE}' }).restarts.importCheck).toBe('first-request');
+  });
+
+  it('waits for a first import in embedded mode, where a worker serves before it imports, unless no marker is logged', () => {
+    expect(run({ 'embedded-mode': true }).restarts).toMatchObject({ importCheck: 'log', awaitImport: true });
+    expect(run({ 'embedded-mode': true, 'log-level': 'crit' }).restarts.awaitImport).toBe(false);
+  });
 });
