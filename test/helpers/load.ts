@@ -118,19 +118,6 @@ export function load(url: string, seconds: number): Promise<Load> {
   });
 }
 
-/**
- * How many connections wait in the accept queues of the listeners of `port` (/proc/net/tcp*: a
- * listener's rx_queue is its accept queue), every Apache generation's together.
- */
-export function waiting(port: number): number {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return ['/proc/net/tcp', '/proc/net/tcp6']
-    .flatMap((file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(1) : []))
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([, local, , state]) => state === '0A' && local?.endsWith(hex))
-    .reduce((sum, cols) => sum + parseInt(cols[4]?.split(':')[1] ?? '0', 16), 0);
-}
-
 /** How many connections to `port` are established (/proc/net/tcp*, state 01), client ends included. */
 export function established(port: number): number {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -172,22 +159,6 @@ export async function underLoad<T = Promise<Load>>(
   const loaded = client(`${target.url.replace(/\/$/, '')}/`, seconds);
   await waitFor(() => established(target.port) >= 16, 10_000, 'the load to connect');
   await waitFor(() => served(target.root) >= before + 300, 10_000, 'the load to flow');
-  return loaded;
-}
-
-/**
- * A server whose accept queue is never empty: 16 clients of slow.wsgi (0.1 s a request, a new
- * connection for each with --keep-alive-timeout 0) for threads fewer than that. Resolves, once
- * `queued` connections wait, with the load's result to come: a restart that closes a listener
- * with its queue unserved resets them, and each is a failed request (a fresh connection: no retry).
- */
-export async function queuedLoad(target: Target, seconds: number, queued = 4): Promise<Promise<Load>> {
-  const loaded = load(`${target.url.replace(/\/$/, '')}/?0.1`, seconds);
-  await waitFor(
-    () => waiting(target.port) >= queued,
-    10_000,
-    `${queued} connections to wait in the accept queue`,
-  );
   return loaded;
 }
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from '@jest/globals';
 
-import { queuedLoad, served, stopLoads, underLoad, wrk } from '../helpers/load.js';
+import { served, stopLoads, underLoad, wrk } from '../helpers/load.js';
 import {
   get,
   loopbackArgs,
@@ -85,31 +85,33 @@ describe.each(['SIGUSR1', 'SIGHUP'] as const)('%s to the launcher, daemon mode, 
   });
 });
 
-// Connections waiting in the old generation's accept queue when it closes its listeners are reset,
-// and new ones kept coming to it while the new one started (16 clients of 0.1 s requests for 4
-// threads keep several there): src/launch/steer.ts (each run failed those before it).
-describe.each(['SIGUSR1', 'SIGHUP'] as const)('%s to the launcher with connections queued', (signal) => {
-  it('fails none of them: the old generation accepts what waits before it stops', async () => {
-    const server = await startServer([
-      'slow.wsgi',
-      '--embedded-mode',
-      '--processes',
-      '1',
-      '--threads',
-      '4',
-      '--keep-alive-timeout',
-      '0',
-    ]);
-    const loaded = await queuedLoad(server, 5);
-    process.kill(server.child.pid as number, signal);
-    await waitFor(() => restarts(server) === 1, 20_000, 'the new generation to serve');
-    const result = await loaded;
-    expect(result.requests).toBeGreaterThan(50);
-    expect({ non2xx: result.non2xx, errors: result.errors }).toEqual({ non2xx: 0, errors: 0 });
-    await expectOneGeneration(server);
-    await expectNoneAfterStop(server);
-  });
-});
+// Embedded mode with 2 × 5 threads for 16 kept-alive connections: 6 of them always wait in an accept
+// queue of the old Apache (its threads are held by the other 10), and an unsteered restart reset
+// those 6 as the old one closed its listeners (src/launch/steer.ts: 6 failed in every run before).
+describe.each(['SIGUSR1', 'SIGHUP'] as const)(
+  '%s to the launcher, embedded mode, every thread held by a kept-alive connection',
+  (signal) => {
+    it('fails no request: what waits in the old queues is accepted before the old one stops', async () => {
+      const server = await startServer([
+        'hello.wsgi',
+        '--embedded-mode',
+        '--processes',
+        '2',
+        '--threads',
+        '5',
+        '--access-log',
+      ]);
+      const loaded = await underLoad(server, 5);
+      process.kill(server.child.pid as number, signal);
+      await waitFor(() => restarts(server) === 1, 20_000, 'the new generation to serve');
+      const result = await loaded;
+      expect(result.requests).toBeGreaterThan(100);
+      expect({ non2xx: result.non2xx, errors: result.errors }).toEqual({ non2xx: 0, errors: 0 });
+      await expectOneGeneration(server);
+      await expectNoneAfterStop(server);
+    });
+  },
+);
 
 it('a new generation that fails to start changes nothing: the old one serves on, the launcher says why', async () => {
   const server = await startServer(FLAGS);
