@@ -119,35 +119,6 @@ describe.each(['graceful', 'restart'] as const)('apachectl %s, daemon mode', (co
   });
 });
 
-// Embedded mode, 2 × 5 threads for 16 kept-alive connections: 6 always wait in the old Apache's
-// accept queue, which an unsteered swap reset as the old one closed its listeners (6 failed in
-// every run before templates/steer-listeners.pl.hbs).
-describe.each(['graceful', 'restart'] as const)(
-  'apachectl %s, embedded mode, every thread held',
-  (command) => {
-    it('fails no request: what waits in the old queues is accepted before the old one stops', async () => {
-      const { cwd, root, port, url, apachectl } = await setUpApachectl([
-        '--embedded-mode',
-        '--processes',
-        '2',
-        '--threads',
-        '5',
-        '--access-log',
-      ]);
-      await startAndAnswer(apachectl, cwd, url);
-      const before = readPid(root);
-      const loaded = await underLoad({ root, port, url }, 6);
-      const replaced = await run(apachectl, [command], { cwd });
-      expect(replaced).toMatchObject({ code: 0, stderr: '' });
-      const result = await loaded;
-      expect(result.requests).toBeGreaterThan(100);
-      expect({ non2xx: result.non2xx, errors: result.errors }).toEqual({ non2xx: 0, errors: 0 });
-      expectOneGeneration(root, before);
-      await expectStopLeavesNothing(cwd, root);
-    });
-  },
-);
-
 // wrk, faster than the Node client, catches what a restart answers with 5xx.
 // (Not restart: Apache's own hard restart answered no 5xx under wrk here either, so that case could
 // not fail; the retrying load above has it.)

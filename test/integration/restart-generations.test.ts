@@ -85,34 +85,6 @@ describe.each(['SIGUSR1', 'SIGHUP'] as const)('%s to the launcher, daemon mode, 
   });
 });
 
-// Embedded mode with 2 × 5 threads for 16 kept-alive connections: 6 of them always wait in an accept
-// queue of the old Apache (its threads are held by the other 10), and an unsteered restart reset
-// those 6 as the old one closed its listeners (src/launch/steer.ts: 6 failed in every run before).
-describe.each(['SIGUSR1', 'SIGHUP'] as const)(
-  '%s to the launcher, embedded mode, every thread held by a kept-alive connection',
-  (signal) => {
-    it('fails no request: what waits in the old queues is accepted before the old one stops', async () => {
-      const server = await startServer([
-        'hello.wsgi',
-        '--embedded-mode',
-        '--processes',
-        '2',
-        '--threads',
-        '5',
-        '--access-log',
-      ]);
-      const loaded = await underLoad(server, 5);
-      process.kill(server.child.pid as number, signal);
-      await waitFor(() => restarts(server) === 1, 20_000, 'the new generation to serve');
-      const result = await loaded;
-      expect(result.requests).toBeGreaterThan(100);
-      expect({ non2xx: result.non2xx, errors: result.errors }).toEqual({ non2xx: 0, errors: 0 });
-      await expectOneGeneration(server);
-      await expectNoneAfterStop(server);
-    });
-  },
-);
-
 it('a new generation that fails to start changes nothing: the old one serves on, the launcher says why', async () => {
   const server = await startServer(FLAGS);
   const [before] = apacheParents(server);
