@@ -16,10 +16,11 @@ let non2xx = 0;
 let errors = 0;
 let retried = 0;
 
-function attempt() {
+/** One request; `fresh`: on a connection of its own (agent false), not one of the pool's. */
+function attempt(fresh = false) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const req = request(url, { agent, timeout: 30_000 }, (res) => {
+    const req = request(url, { agent: fresh ? false : agent, timeout: 30_000 }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
     });
@@ -34,7 +35,9 @@ async function loop() {
     let result = await attempt();
     if (result.error && result.reused) {
       retried++;
-      result = await attempt();
+      // A new connection, as the RFC says: the pool's next idle one may be closed under it as well
+      // (an Apache's graceful stop closes all its idle kept-alive connections at once).
+      result = await attempt(true);
     }
     requests++;
     if (result.error) {

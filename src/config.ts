@@ -169,6 +169,8 @@ export interface CoreConfig {
     readonly handler: string;
     /** What `apachectl check-app` runs: imports the app once, as its process would (app-check.ts). */
     readonly checkApp: string;
+    /** What a restart steers new connections with (templates/steer-listeners.pl.hbs). */
+    readonly steerListeners: string;
     readonly welcome: string;
     readonly pidFile: string;
     readonly documentRoot: string;

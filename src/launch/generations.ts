@@ -20,6 +20,7 @@ import type { Where } from './failure-report.js';
 import { type GenerationLoad, generationLoad } from './generation-load.js';
 import { describeAddress, type ListenAddress, listenAddresses, refusedAddress } from './listen-check.js';
 import type { ApacheChild } from './spawn-apache.js';
+import type { SteerTo } from './steer.js';
 import type { Clock, Timers } from './timers.js';
 
 export type ChildEnd = Awaited<ApacheChild>;
@@ -62,6 +63,8 @@ export interface GenerationSeams {
   readonly removeFile: (path: string) => void;
   /** Only this generation's process group: its siblings of the same server root run on. */
   readonly killGroup: (pgid: number) => Promise<number[]>;
+  /** Where new connections go, by the running Apache's pid (src/launch/steer.ts); best effort. */
+  readonly steer: (script: string, pid: number, to: SteerTo, drainS?: number) => Promise<void>;
   /** How many CPUs are online, as Apache counts them (sysconf _SC_NPROCESSORS_ONLN). */
   readonly cores: () => number;
   readonly clock: Clock;
@@ -76,6 +79,12 @@ export const GENERATION_POLL_MS = 20;
 export const DEFAULT_DRAIN_S = 30;
 /** After the drain, SIGTERM; this long later, SIGKILL to what is left of its group. */
 export const STOP_BOUND_MS = 10_000;
+/**
+ * Once the new generation serves, how long the old one may take to accept what waits in its
+ * queues before its graceful stop closes them (the event MPM accepts at once; a worker MPM whose
+ * threads all hold kept-alive connections makes it wait this long, and those few are reset).
+ */
+export const QUEUE_DRAIN_S = 1;
 
 /** Apache's quoting of one directive argument. */
 const quoted = (value: string) => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
@@ -248,7 +257,15 @@ export function generations(config: Config, seams: GenerationSeams): Generations
 
   const drainMs = (config.gracefulStop?.timeout ?? DEFAULT_DRAIN_S) * 1000;
 
+  /** Steers new connections (src/launch/steer.ts) while `old` runs: to it, or to the new one. */
+  const steer = async (old: Generation, to: SteerTo, drainS = 0) => {
+    if (old.pid && !old.exited()) {
+      await seams.steer(config.paths.steerListeners, old.pid, to, drainS);
+    }
+  };
+
   const retire = async (old: Generation) => {
+    await steer(old, 1, QUEUE_DRAIN_S);
     signal(old, 'SIGWINCH');
     if (!(await poll(seams, () => (old.exited() ? true : undefined), drainMs))) {
       seams.err(
@@ -314,6 +331,11 @@ export function generations(config: Config, seams: GenerationSeams): Generations
     const errorLog = config.log.toTerminal ? undefined : config.log.errorLog;
     const logOffset = errorLog ? seams.logSize(errorLog) : 0;
     const awaitImport = config.restarts.importCheck === 'log' && config.restarts.importMarkers;
+    // No connection for the new one before it serves: a failed one would reset them.
+    await steer(old, 0);
+    if (over()) {
+      return;
+    }
     const next = start(listens);
     const groups = new Map<number, number | undefined>();
     let load: GenerationLoad | undefined;

@@ -18,6 +18,7 @@ import { checkPortFree } from './preflight.js';
 import { type ProcessSeams, procfs, running } from './proc.js';
 import { waitForHttp } from './probe.js';
 import { loadExeca } from './spawn-apache.js';
+import { steerListeners } from './steer.js';
 import { type Seams, supervise } from './supervise.js';
 import { realClock, realPause, realTimers } from './timers.js';
 
@@ -51,6 +52,7 @@ const REAL: Seams = {
   portFree: checkPortFree,
   groupOf: (pid) => procfs.stat(pid)?.pgid,
   alive: (pid) => running(procfs, pid),
+  steer: steerListeners,
   watchLoad: (errorLog, offset, stopped, hangMs) => {
     void watchForLoadFailure(errorLog, offset, stopped, reportLines);
     // Issue 11 item 9: an import that hangs, dies or calls sys.exit() (src/launch/load-watch.ts).

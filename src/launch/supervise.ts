@@ -45,6 +45,7 @@ export interface Seams {
   readonly portFree: GenerationSeams['portFree'];
   readonly groupOf: GenerationSeams['groupOf'];
   readonly alive: GenerationSeams['alive'];
+  readonly steer: GenerationSeams['steer'];
   /** After Ready: watches the error log for an application that failed to import. */
   readonly watchLoad: (errorLog: string, offset: number, stopped: () => boolean, hangMs: number) => void;
   readonly removePidFile: (pidFile: string, pid: number | undefined) => void;

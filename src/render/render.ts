@@ -26,6 +26,7 @@ export function render(config: ServerConfig): RenderedFile[] {
   const files: RenderedFile[] = [
     { path: paths.httpdConf, content: template('httpd.conf')(data), mode: 0o644 },
     { path: paths.apachectl, content: template('apachectl')(data), mode: 0o755 },
+    { path: paths.steerListeners, content: template('steer-listeners.pl')(data), mode: 0o644 },
     {
       path: paths.envvars,
       content: '# Sourced by apachectl before Apache starts: export variables here. Kept across reruns.\n',

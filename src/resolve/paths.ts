@@ -131,6 +131,7 @@ export function pathsOf(
     rewriteRules: join(serverRoot, 'rewrite.conf'),
     handler: join(serverRoot, 'handler.wsgi'),
     checkApp: join(serverRoot, 'check-app.py'),
+    steerListeners: join(serverRoot, 'steer-listeners.pl'),
     welcome: join(serverRoot, 'welcome.wsgi'),
     pidFile: opts.pidFile ? resolvePath(ctx.cwd, opts.pidFile) : join(serverRoot, 'httpd.pid'),
     documentRoot: documentRootOption

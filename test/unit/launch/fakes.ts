@@ -224,4 +224,5 @@ export const QUIET_RESTART_CHECKS = {
   portFree: async () => {},
   groupOf: () => undefined,
   alive: () => true,
+  steer: async () => {},
 };

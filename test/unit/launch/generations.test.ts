@@ -12,9 +12,10 @@ import { type FakeTime, fakeTime } from './fakes.js';
 const ROOT = '/srv/root';
 const CONF = `${ROOT}/httpd.conf`;
 const PID_FILE = `${ROOT}/httpd.pid`;
+const STEER = `${ROOT}/steer-listeners.pl`;
 const config = {
   log: { toTerminal: false, errorLog: `${ROOT}/error_log` },
-  paths: { serverRoot: ROOT, httpdConf: CONF, pidFile: PID_FILE },
+  paths: { serverRoot: ROOT, httpdConf: CONF, pidFile: PID_FILE, steerListeners: STEER },
   host: '127.0.0.1',
   port: 8000,
   readyTimeout: 5,
@@ -46,6 +47,8 @@ let serving: boolean;
 let said: string[];
 let seams: GenerationSeams;
 let portFree: jest.Mock<GenerationSeams['portFree']>;
+/** What happened, in order: each steer (pid → where, drain) and each spawn and signal. */
+let events: string[];
 
 beforeEach(() => {
   time = fakeTime();
@@ -57,9 +60,11 @@ beforeEach(() => {
   serving = true;
   said = [];
   portFree = jest.fn<GenerationSeams['portFree']>(async () => {});
+  events = [];
   seams = {
     spawn: (args) => {
       const pid = 2000 + ends.length;
+      events.push(`spawn ${pid}`);
       const pidFile = /PidFile "(.*)"/.exec(args.join(' '))?.[1] as string;
       const child = new Promise<ChildEnd>((resolve) => ends.push(resolve));
       // Apache writes its pid file as it starts; one that exits on a full disk leaves it empty.
@@ -69,7 +74,10 @@ beforeEach(() => {
       return Object.assign(child, { pid });
     },
     exists: (path) => files.has(path),
-    kill: (pid, signal) => kills.push([pid, signal]),
+    kill: (pid, signal) => {
+      events.push(`${signal} ${pid}`);
+      kills.push([pid, signal]);
+    },
     stopDaemons: () => {},
     serving: () => serving,
     writePidFile: (path, pid) => files.set(path, `${pid}\n`),
@@ -88,6 +96,9 @@ beforeEach(() => {
     },
     removeFile: (path) => files.delete(path),
     killGroup: async () => [],
+    steer: async (script, pid, to, drainS) => {
+      events.push(`steer ${script} ${pid} to ${to}${drainS ? ` draining ${drainS} s` : ''}`);
+    },
     cores: () => 2,
     clock: time.clock,
     timers: time.timers,
@@ -140,6 +151,32 @@ describe('a restart', () => {
     void gens.swap(() => false);
     await settle();
     expect(gens.current().pidFile).toBe(`${ROOT}/.httpd.generation-2.pid`);
+  });
+
+  it('keeps new connections off the new generation until it serves, then sends them there before the old one stops', async () => {
+    const gens = await started();
+    const swapped = gens.swap(() => false);
+    await settle();
+    ends[0]?.({ exitCode: 0 }); // the old one's graceful stop
+    await done(swapped);
+    expect(events).toEqual([
+      'spawn 2000',
+      `steer ${STEER} 2000 to 0`,
+      'spawn 2001',
+      `steer ${STEER} 2000 to 1 draining 1 s`,
+      'SIGWINCH 2000',
+    ]);
+  });
+
+  it('never sends connections to a new generation that does not serve', async () => {
+    const gens = await started();
+    serving = false;
+    const swapped = gens.swap(() => false);
+    await settle(2);
+    ends[1]?.({ exitCode: 1 });
+    await done(swapped);
+    expect(events.filter((e) => e.startsWith('steer'))).toEqual([`steer ${STEER} 2000 to 0`]);
+    expect(gens.current().pid).toBe(2000);
   });
 
   describe('onto a port the running generation does not hold', () => {
