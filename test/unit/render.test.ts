@@ -147,17 +147,34 @@ describe('which files and modes', () => {
     [
       'the welcome page',
       {},
-      ['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf', 'handler.wsgi', 'check-app.py', 'welcome.wsgi'],
+      [
+        'httpd.conf',
+        'apachectl',
+        'steer-listeners.pl',
+        'envvars',
+        'rewrite.conf',
+        'handler.wsgi',
+        'check-app.py',
+        'welcome.wsgi',
+      ],
     ],
     [
       'an application',
       { app: 'app.wsgi' },
-      ['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf', 'handler.wsgi', 'check-app.py'],
+      [
+        'httpd.conf',
+        'apachectl',
+        'steer-listeners.pl',
+        'envvars',
+        'rewrite.conf',
+        'handler.wsgi',
+        'check-app.py',
+      ],
     ],
     [
       'static files',
       { app: 'static', 'application-type': 'static' },
-      ['httpd.conf', 'apachectl', 'envvars', 'rewrite.conf'],
+      ['httpd.conf', 'apachectl', 'steer-listeners.pl', 'envvars', 'rewrite.conf'],
     ],
   ])('%s: %j', (_what, raw, names) => {
     const files = render(configOf({ 'server-root': 'root', ...raw }));
