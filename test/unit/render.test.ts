@@ -273,6 +273,16 @@ describe('quoting survives hostile values', () => {
     expect(conf).toContain(`Alias "/w" "${join(dir, WEIRD).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`);
   });
 
+  it("bounds every graceful stop: --graceful-stop says how long, else a restart's drain", () => {
+    const conf = (raw: Record<string, unknown>) =>
+      byName(render(configOf({ 'server-root': 'root', ...raw }))).get('httpd.conf')?.content ?? '';
+    // An old Apache whose restart was killed while it drained would otherwise wait for ever.
+    expect(conf({}).match(/^GracefulShutdownTimeout .*$/gm)).toEqual(['GracefulShutdownTimeout 30']);
+    expect(
+      conf({ 'graceful-stop': true, 'shutdown-timeout': 7 }).match(/^GracefulShutdownTimeout .*$/gm),
+    ).toEqual(['GracefulShutdownTimeout 7']);
+  });
+
   it('refuses to render a value Apache would expand, rather than write it', () => {
     const config = configOf({ 'server-root': 'root' });
     const bad = { ...config, log: { ...config.log, errorLogFormat: 'x ${HOME}' } };
