@@ -210,3 +210,39 @@ describe('apachectl status', () => {
     expect(help.stdout).toContain('start|stop|restart|graceful|graceful-stop|status|');
   });
 });
+
+// Adversarial pass: the new Apache's parent SIGKILLed while its application imports. The shell had
+// reaped it before apachectl looked for its group, so its orphaned children ran on, holding the
+// port without a daemon socket, and every later graceful was refused as onto another's port.
+test('a new Apache killed while it starts leaves nothing: the next graceful replaces the running one', async () => {
+  const { cwd, root, url, apachectl } = await setUpApachectl([], undefined, 'generation.wsgi');
+  await startAndAnswer(apachectl, cwd, url);
+  const [before] = apacheParents(root);
+  writeFileSync(join(cwd, 'slow-import'), '3');
+  const graceful = run(apachectl, ['graceful'], { cwd });
+  // Its own pid file names it as soon as it runs (it imports for 3 s after that).
+  const newParent = await waitFor(
+    () =>
+      readdirSync(root)
+        .filter((name) => /^\.httpd\.generation-\d\.pid$/.test(name))
+        .map((name) => Number(readFileSync(join(root, name), 'utf8').trim()))
+        .find((pid) => pid > 0 && pid !== before && alive(pid)),
+    20_000,
+    'the new Apache to start',
+  );
+  process.kill(newParent, 'SIGKILL');
+  const failed = await graceful;
+  expect(failed.code).toBe(1);
+  expect(failed.stderr).toContain('exited with status 137 before it served');
+  // Nothing of the killed one is left: every process of the root is the running Apache's.
+  const group = (pid: number) =>
+    Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[3]);
+  await waitFor(
+    () => processesOf(root).every((pid) => group(pid) === group(before as number)),
+    10_000,
+    "the killed Apache's children to be gone",
+  );
+  rmSync(join(cwd, 'slow-import'));
+  expect(await run(apachectl, ['graceful'], { cwd })).toMatchObject({ code: 0, stderr: '' });
+  expect((await get(url)).text).toBe('2');
+});
