@@ -5,6 +5,8 @@
  * it cannot (no perl, a kernel or an account that does not allow it) the restart goes on as it
  * did before, a few connections reset at the switch.
  */
+import { err } from '../log.js';
+import { unsafeBecause } from '../server-root/unsafe.js';
 import { loadExeca } from './spawn-apache.js';
 
 /** Where the new connections go: 0 the running generation, 1 the one that replaces it. */
@@ -18,6 +20,15 @@ const SLACK_MS = 5_000;
  * messages say what matters; this one has nothing a user could act on).
  */
 export async function steerListeners(script: string, pid: number, to: SteerTo, drainS = 0): Promise<void> {
+  // perl runs it as the launcher runs, root included: as apachectl does, a file someone else could
+  // have changed is not run (adversarial pass: a world-writable one ran as root).
+  const unsafe = unsafeBecause(script, process.getuid?.() ?? 0, 'file');
+  if (unsafe) {
+    if (to === 0) {
+      err(`express-wsgi: this restart's connections are not steered: ${script} ${unsafe}.`);
+    }
+    return;
+  }
   const execa = await loadExeca();
   const args = ['--', script, String(pid), String(to), ...(drainS > 0 ? [String(drainS)] : [])];
   await Promise.resolve(
