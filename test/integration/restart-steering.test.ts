@@ -10,7 +10,7 @@
  *
  * The application (fixtures/generation.wsgi) answers with the generation that serves it; its
  * import in the new generation takes 3 s. Every request made while the new one starts must be
- * answered at once by generation 1 (unsteered, some waited for generation 2: this fails).
+ * answered by generation 1 (unsteered, some waited for generation 2 and said so: this fails).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -44,14 +44,16 @@ function listeners(port: number): number {
 
 /**
  * While a second generation listens beside the first and its import still runs: `count` requests,
- * each on a connection of its own, each given 2 s (the import takes 3), answered by whom.
+ * each on a connection of its own, answered by whom. Which one answers is the point, not how fast:
+ * as an ordinary user the old one answered the first of them only after ~2.9 s at times (issue 17
+ * notes), while one that reached the new one waited for its import and said 2.
  */
 async function answersWhileStarting(url: string, port: number, count = 12): Promise<string[]> {
   await waitFor(() => listeners(port) >= 2, 20_000, 'the new generation to listen beside the old one');
   const answers: string[] = [];
   for (let i = 0; i < count; i++) {
     answers.push(
-      await get(url, {}, 2_000).then(
+      await get(url, {}, 10_000).then(
         (r) => `${r.status} ${r.text}`,
         (error: Error) => error.message,
       ),
