@@ -13,6 +13,8 @@ export interface RenderedFile {
   readonly mode: number;
   /** Written only when missing: the user's own edits survive a rerun. */
   readonly keepExisting?: boolean;
+  /** Replacing one, it keeps the old one's modification time (src/server-root/write.ts). */
+  readonly keepModified?: boolean;
 }
 
 export function render(config: ServerConfig): RenderedFile[] {
@@ -41,7 +43,12 @@ export function render(config: ServerConfig): RenderedFile[] {
     },
   ];
   if (config.app) {
-    files.push({ path: paths.handler, content: template('handler.wsgi')(data), mode: 0o644 });
+    files.push({
+      path: paths.handler,
+      content: template('handler.wsgi')(data),
+      mode: 0o644,
+      keepModified: true,
+    });
     if (config.appCheck && 'python' in config.appCheck) {
       files.push({ path: paths.checkApp, content: template('check-app.py')(data), mode: 0o644 });
     }

@@ -19,6 +19,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  utimesSync,
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -38,6 +39,12 @@ export interface FileToWrite {
   readonly mode: number;
   /** Written only when missing: the user's own edits survive a rerun. */
   readonly keepExisting?: boolean;
+  /**
+   * Replacing a file, the new one keeps the old one's modification time: mod_wsgi reloads a WSGI
+   * script whose mtime changed, so a running Apache switched to a rerun's handler (and application)
+   * at its next request, before any restart, and a failed restart left it broken (adversarial pass).
+   */
+  readonly keepModified?: boolean;
 }
 
 /** Refuses a server root that another user could have prepared, can change or can swap. */
@@ -336,8 +343,26 @@ function updateRoot(config: ServerConfig, files: readonly FileToWrite[], uid: nu
     throw error;
   }
   for (const [temp, path] of staged) {
+    if (files.find((file) => file.path === path)?.keepModified) {
+      keepModificationTime(path, temp);
+    }
     renameSync(temp, path);
   }
+}
+
+/**
+ * Gives `temp` the modification time of `path` as mod_wsgi (APR) compares it, in microseconds. Node
+ * sets times from seconds in a double, a quarter of a microsecond apart at today's dates: the middle
+ * of the old one's microsecond survives that, its exact nanoseconds would not.
+ */
+function keepModificationTime(path: string, temp: string): void {
+  let micros: bigint;
+  try {
+    micros = lstatSync(path, { bigint: true }).mtimeNs / 1000n;
+  } catch {
+    return; // gone meanwhile: nothing to keep
+  }
+  utimesSync(temp, new Date(), Number(micros) / 1e6 + 0.5e-6);
 }
 
 function makeFeatureDirectories(config: ServerConfig, at: (path: string) => string): void {

@@ -159,6 +159,25 @@ describe.each([
   });
 });
 
+// Adversarial pass: a rerun rewrote handler.wsgi (it names the entry point), and mod_wsgi reloads a
+// script whose modification time changed: the running Apache took the rerun's application at its
+// next request, before any restart, and a failed graceful left it answering 500s. The rewritten
+// handler keeps the old one's modification time (src/server-root/write.ts).
+it('a setup-server rerun onto another application changes nothing until a restart, and a failed one keeps the old', async () => {
+  const { cwd, root, port, url, apachectl } = await setUpApachectl();
+  await startAndAnswer(apachectl, cwd, url);
+  const before = readPid(root);
+  await rerun(cwd, root, port, '127.0.0.1', 'import-error.wsgi');
+  for (let i = 0; i < 5; i++) {
+    expect((await get(url)).status).toBe(200);
+  }
+  const replaced = await run(apachectl, ['graceful'], { cwd });
+  expect(replaced.code).toBe(1);
+  expect(replaced.stderr).toContain('import-error.wsgi failed to import');
+  await expectServesOn(root, before, url);
+  await stop(cwd, root);
+});
+
 it('apachectl graceful onto an import that does not finish within --ready-timeout says so', async () => {
   const { cwd, root, url, apachectl } = await setUpApachectl(['--ready-timeout', '3', '--disable-reloading']);
   await startAndAnswer(apachectl, cwd, url);
