@@ -265,7 +265,6 @@ export function generations(config: Config, seams: GenerationSeams): Generations
   };
 
   const retire = async (old: Generation) => {
-    await steer(old, 1, QUEUE_DRAIN_S);
     signal(old, 'SIGWINCH');
     if (!(await poll(seams, () => (old.exited() ? true : undefined), drainMs))) {
       seams.err(
@@ -381,6 +380,9 @@ export function generations(config: Config, seams: GenerationSeams): Generations
       }
       current = next;
       decided();
+      // New connections to the new one from here on, before the launcher says it serves (a client
+      // that acts on that message must reach it), and the old one's queue emptied before it stops.
+      await steer(old, 1, QUEUE_DRAIN_S);
       seams.out(
         `express-wsgi: restarted: a new Apache (pid ${next.pid}) serves; ` +
           (old.exited()
